@@ -1,0 +1,1 @@
+"""Pension rules and estimates."""
