@@ -1,1 +1,29 @@
-"""TODO."""
+"""Settings, stores and logging shared by every process; knows nothing of the domain."""
+
+from core.clock import RESIDENT_TZ, today
+from core.database import Base, create_engine, create_session_factory, is_sqlite
+from core.logging import configure_logging, get_logger, mask_processor
+from core.masking import mask_id_number, mask_phone, mask_text
+from core.migrate import upgrade_to_head
+from core.redis import create_redis
+from core.settings import EMBEDDED_REDIS, Settings, load_settings
+
+__all__ = [
+    "EMBEDDED_REDIS",
+    "RESIDENT_TZ",
+    "Base",
+    "Settings",
+    "configure_logging",
+    "create_engine",
+    "create_redis",
+    "create_session_factory",
+    "get_logger",
+    "is_sqlite",
+    "load_settings",
+    "mask_id_number",
+    "mask_phone",
+    "mask_processor",
+    "mask_text",
+    "today",
+    "upgrade_to_head",
+]
