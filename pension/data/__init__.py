@@ -1,0 +1,1 @@
+"""Parameter data files (JSON): national values and one file per province."""

@@ -1,0 +1,1 @@
+"""One JSON file of parameters per province, named by its pinyin code."""
