@@ -11,7 +11,7 @@ class LabelledCode(StrEnum):
     @property
     def label(self) -> str:
         """The Chinese label staff see and write."""
-        return _LABELS[self]
+        return _LABELS[type(self), self.value]
 
     @classmethod
     def parse(cls, text: str) -> LabelledCode | None:
@@ -107,54 +107,57 @@ def _fold(text: str) -> str:
     return text.strip().replace("（", "(").replace("）", ")").replace(" ", "").lower()
 
 
-# Label first, then aliases seen in real ledgers.
-_NAMES: dict[LabelledCode, tuple[str, ...]] = {
-    Sex.MALE: ("男", "男性", "m"),
-    Sex.FEMALE: ("女", "女性", "f"),
-    Group.RIDER: ("外卖骑手", "骑手", "快递员", "外卖员", "快递骑手", "外卖/快递员"),
-    Group.STREAMER: ("网络主播", "主播", "直播"),
-    Group.DRIVER: ("网约车司机", "网约车", "司机", "货车司机"),
-    Group.MIGRANT_WORKER: ("农民工", "进城务工人员", "外出务工人员", "务工人员"),
-    Group.LAND_EXPROPRIATED_FARMER: ("被征地农民", "失地农民"),
-    Group.FLEXIBLE: ("灵活就业人员", "灵活就业", "新就业形态从业人员"),
-    Group.SELF_EMPLOYED: ("个体工商户", "无雇工个体工商户", "个体户"),
-    Group.OTHER: ("其他", "其它"),
-    Status.PAYING: ("参保缴费", "正常缴费", "缴费", "已参保", "正常参保", "参保"),
-    Status.LAPSED: ("暂停缴费", "中断缴费", "断缴", "停缴", "欠费"),
-    Status.NEVER: ("未参保", "从未参保", "无"),
-    Status.TERMINATED: ("终止参保", "终止", "注销"),
-    Employment.EMPLOYED: ("单位就业", "在职", "就业", "受雇"),
-    Employment.FLEXIBLE: ("灵活就业", "自主创业", "个体经营"),
-    Employment.UNEMPLOYED: ("失业", "无业", "待业", "未就业"),
-    Employment.FARMING: ("务农", "农业生产"),
-    Employment.STUDENT: ("在校学生", "学生", "在校生"),
-    Employment.RETIRED: ("退休", "已退休"),
-    SpecialCategory.NONE: ("无", "否", "一般人员"),
-    SpecialCategory.POVERTY_ALLEVIATED: ("脱贫人口", "建档立卡贫困人口", "脱贫户"),
-    SpecialCategory.MONITORED: ("防返贫监测对象", "监测对象"),
-    SpecialCategory.MINIMUM_LIVING: ("低保对象", "低保", "低保户"),
-    SpecialCategory.EXTREMELY_POOR: ("特困人员", "特困供养人员", "特困"),
-    SpecialCategory.SEVERELY_DISABLED: ("重度残疾人", "重度残疾", "一二级残疾人"),
-    UninsuredReason.INSURED_ELSEWHERE: ("已在外地参保", "外地参保", "异地参保"),
-    UninsuredReason.FINANCIAL_DIFFICULTY: ("经济困难", "家庭困难", "无力缴费"),
-    UninsuredReason.UNAWARE: ("不了解政策", "不了解", "不知道政策"),
-    UninsuredReason.UNWILLING: ("不愿参保", "不愿意参保", "拒绝参保"),
-    UninsuredReason.STUDENT: ("在校学生", "学生"),
-    UninsuredReason.DECEASED: ("死亡", "已死亡", "去世"),
-    UninsuredReason.ABSENT: ("空挂户", "人户分离"),
-    UninsuredReason.LOST_CONTACT: ("长期失联", "失联", "联系不上"),
-    UninsuredReason.IMPRISONED: ("服刑", "服刑人员"),
-    UninsuredReason.OTHER: ("其他", "其它"),
-    PensionScheme.EMPLOYEE: ("企业职工基本养老保险", "职工养老", "企业职工养老保险", "职工"),
-    PensionScheme.RESIDENT: ("城乡居民基本养老保险", "居民养老", "城乡居民养老保险", "居民"),
-    MedicalScheme.EMPLOYEE: ("职工基本医疗保险", "职工医保", "职工"),
-    MedicalScheme.RESIDENT: ("城乡居民基本医疗保险", "居民医保", "城乡居民医保", "居民"),
+# Label first, then aliases seen in real ledgers. A list of pairs, not a dict: members of different
+# enums with the same value (Group.FLEXIBLE, Employment.FLEXIBLE) are equal strings.
+_NAMES: list[tuple[LabelledCode, tuple[str, ...]]] = [
+    (Sex.MALE, ("男", "男性", "m")),
+    (Sex.FEMALE, ("女", "女性", "f")),
+    (Group.RIDER, ("外卖骑手", "骑手", "快递员", "外卖员", "快递骑手", "外卖/快递员")),
+    (Group.STREAMER, ("网络主播", "主播", "直播")),
+    (Group.DRIVER, ("网约车司机", "网约车", "司机", "货车司机")),
+    (Group.MIGRANT_WORKER, ("农民工", "进城务工人员", "外出务工人员", "务工人员")),
+    (Group.LAND_EXPROPRIATED_FARMER, ("被征地农民", "失地农民")),
+    (Group.FLEXIBLE, ("灵活就业人员", "灵活就业", "新就业形态从业人员")),
+    (Group.SELF_EMPLOYED, ("个体工商户", "无雇工个体工商户", "个体户")),
+    (Group.OTHER, ("其他", "其它")),
+    (Status.PAYING, ("参保缴费", "正常缴费", "缴费", "已参保", "正常参保", "参保")),
+    (Status.LAPSED, ("暂停缴费", "中断缴费", "断缴", "停缴", "欠费")),
+    (Status.NEVER, ("未参保", "从未参保", "无")),
+    (Status.TERMINATED, ("终止参保", "终止", "注销")),
+    (Employment.EMPLOYED, ("单位就业", "在职", "就业", "受雇")),
+    (Employment.FLEXIBLE, ("灵活就业", "自主创业", "个体经营")),
+    (Employment.UNEMPLOYED, ("失业", "无业", "待业", "未就业")),
+    (Employment.FARMING, ("务农", "农业生产")),
+    (Employment.STUDENT, ("在校学生", "学生", "在校生")),
+    (Employment.RETIRED, ("退休", "已退休")),
+    (SpecialCategory.NONE, ("无", "否", "一般人员")),
+    (SpecialCategory.POVERTY_ALLEVIATED, ("脱贫人口", "建档立卡贫困人口", "脱贫户")),
+    (SpecialCategory.MONITORED, ("防返贫监测对象", "监测对象")),
+    (SpecialCategory.MINIMUM_LIVING, ("低保对象", "低保", "低保户")),
+    (SpecialCategory.EXTREMELY_POOR, ("特困人员", "特困供养人员", "特困")),
+    (SpecialCategory.SEVERELY_DISABLED, ("重度残疾人", "重度残疾", "一二级残疾人")),
+    (UninsuredReason.INSURED_ELSEWHERE, ("已在外地参保", "外地参保", "异地参保")),
+    (UninsuredReason.FINANCIAL_DIFFICULTY, ("经济困难", "家庭困难", "无力缴费")),
+    (UninsuredReason.UNAWARE, ("不了解政策", "不了解", "不知道政策")),
+    (UninsuredReason.UNWILLING, ("不愿参保", "不愿意参保", "拒绝参保")),
+    (UninsuredReason.STUDENT, ("在校学生", "学生")),
+    (UninsuredReason.DECEASED, ("死亡", "已死亡", "去世")),
+    (UninsuredReason.ABSENT, ("空挂户", "人户分离")),
+    (UninsuredReason.LOST_CONTACT, ("长期失联", "失联", "联系不上")),
+    (UninsuredReason.IMPRISONED, ("服刑", "服刑人员")),
+    (UninsuredReason.OTHER, ("其他", "其它")),
+    (PensionScheme.EMPLOYEE, ("企业职工基本养老保险", "职工养老", "企业职工养老保险", "职工")),
+    (PensionScheme.RESIDENT, ("城乡居民基本养老保险", "居民养老", "城乡居民养老保险", "居民")),
+    (MedicalScheme.EMPLOYEE, ("职工基本医疗保险", "职工医保", "职工")),
+    (MedicalScheme.RESIDENT, ("城乡居民基本医疗保险", "居民医保", "城乡居民医保", "居民")),
+]
+
+_LABELS: dict[tuple[type[LabelledCode], str], str] = {
+    (type(code), code.value): names[0] for code, names in _NAMES
 }
 
-_LABELS: dict[LabelledCode, str] = {code: names[0] for code, names in _NAMES.items()}
-
 _LOOKUP: dict[type[LabelledCode], dict[str, LabelledCode]] = {}
-for _code, _names in _NAMES.items():
+for _code, _names in _NAMES:
     _table = _LOOKUP.setdefault(type(_code), {})
     for _name in (_code.value, _code.name, *_names):
         _table.setdefault(_fold(_name), _code)
