@@ -42,7 +42,8 @@ class ByYear(Generic[V]):
             return year, found
         if not self.entries:
             return None
-        nearest = min(self.entries, key=lambda known: (abs(known - year), -known))
+        # On a tie the earlier year wins: values are carried forward, as agencies do.
+        nearest = min(self.entries, key=lambda known: (abs(known - year), known))
         return nearest, self.entries[nearest]
 
     @classmethod

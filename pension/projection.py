@@ -61,7 +61,8 @@ class Projection:
                 year_wages.append(wages[year])
                 sources.append(wage_sources.get(year, ""))
                 continue
-            anchor = min(wages, key=lambda known: (abs(known - year), -known))
+            # On a tie project forward from the earlier year, the usual direction.
+            anchor = min(wages, key=lambda known: (abs(known - year), known))
             year_wages.append(yuan(wages[anchor] * factor ** (year - anchor)))
             sources.append(
                 f"assumption: projected at {growth} a year from {anchor}"
