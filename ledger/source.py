@@ -149,12 +149,12 @@ def open_ledger(path: Path) -> Iterator[tuple[HeaderMap, Iterator[Row]]]:
             "old .xls files are not supported; save as .xlsx or CSV",
         )
     if suffix in {".xlsx", ".xlsm"}:
-        rows = _xlsx_rows(path)
+        sheet_rows = _xlsx_rows(path)
         try:
-            header, _ = _find_header(rows)
-            yield header, rows
+            header, _ = _find_header(sheet_rows)
+            yield header, sheet_rows
         finally:
-            rows.close()
+            sheet_rows.close()
         return
     encoding = detect_encoding(path)
     with path.open(encoding=encoding, newline="") as stream:

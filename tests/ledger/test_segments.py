@@ -127,7 +127,7 @@ def random_clause(rng: random.Random, depth: int = 0) -> dict[str, Any]:
 
 async def seed(engine: AsyncEngine, rows: list[dict[str, Any]]) -> None:
     async with engine.begin() as connection:
-        await connection.execute(insert(RESIDENTS), rows)
+        await connection.execute(insert(Resident), rows)
 
 
 async def ids_in(engine: AsyncEngine, segment: Segment, on: date) -> set[str]:
