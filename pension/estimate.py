@@ -317,11 +317,10 @@ def _employee(
     coefficient: Sourced[Decimal] | None = None
     transitional = ZERO
     if person.deemed_months:
-        found = province.transitional_coefficient.at(start.year)
-        if found is None:
+        coefficient = province.transitional_coefficient.at(start.year)
+        if coefficient is None:
             notes.append(NO_TRANSITIONAL_COEFFICIENT)
         else:
-            coefficient = found[1]
             transitional = employee.transitional_pension(
                 avg_wage, index, Decimal(person.deemed_months) / _TWELVE, coefficient.value
             )
@@ -390,12 +389,12 @@ def _resident(
     schedule = province.resident_subsidy.at(as_of.year)
     if schedule is None:
         raise PensionError("缺少缴费档次数据", "no resident contribution tiers")
-    tiers = schedule[1].value
+    tiers = schedule.value
     tier = person.tier if person.tier is not None else min(tiers)
     if params.subsidy_override is not None:
         subsidy = Sourced(params.subsidy_override, OVERRIDE_SOURCE)
     elif tier in tiers:
-        subsidy = Sourced(tiers[tier], schedule[1].source)
+        subsidy = Sourced(tiers[tier], schedule.source)
     else:
         listed = ", ".join(str(known) for known in sorted(tiers))
         raise PensionError(
@@ -504,4 +503,4 @@ def _at(table: ByYear[Decimal], year: int) -> Sourced[Decimal]:
     found = table.at(year)
     if found is None:
         raise PensionError("缺少参数数据", "a parameter table is empty")
-    return found[1]
+    return found

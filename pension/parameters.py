@@ -34,17 +34,20 @@ class ByYear(Generic[V]):
     """Values by year; a year outside the table takes the nearest year's value."""
 
     entries: Mapping[int, Sourced[V]] = field(default_factory=dict)
+    # Lookups already answered: estimates ask for the same few years again and again.
+    _memo: dict[int, Sourced[V]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
-    def at(self, year: int) -> tuple[int, Sourced[V]] | None:
-        """The value for `year` and the year it was taken from; None if the table is empty."""
-        found = self.entries.get(year)
-        if found is not None:
-            return year, found
-        if not self.entries:
-            return None
+    def at(self, year: int) -> Sourced[V] | None:
+        """The value for `year` (or the nearest year's); None if the table is empty."""
+        found = self._memo.get(year)
+        if found is not None or not self.entries:
+            return found
         # On a tie the earlier year wins: values are carried forward, as agencies do.
         nearest = min(self.entries, key=lambda known: (abs(known - year), known))
-        return nearest, self.entries[nearest]
+        found = self._memo[year] = self.entries[nearest]
+        return found
 
     @classmethod
     def override(cls, value: V) -> ByYear[V]:

@@ -69,7 +69,7 @@ def test_unconfirmed_values_are_flagged() -> None:
     yunnan = load_province("yunnan")
     wage = yunnan.avg_wage.at(2024)
     assert wage is not None
-    assert not wage[1].confirmed
+    assert not wage.confirmed
 
 
 def test_missing_province_falls_back_to_labelled_defaults() -> None:
@@ -130,7 +130,7 @@ def test_overrides_replace_values_and_say_so() -> None:
     assert params.national.wage_growth.source == OVERRIDE_SOURCE
     top_up = params.province.resident_top_up.at(2050)
     assert top_up is not None
-    assert top_up[1].value == Decimal(10)
+    assert top_up.value == Decimal(10)
     central = params.national.central_minimum.at(2024)
     assert central is not None
-    assert central[1].value == Decimal(200)
+    assert central.value == Decimal(200)

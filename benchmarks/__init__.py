@@ -1,0 +1,1 @@
+"""Repeatable measurements; each script prints one JSON object."""
