@@ -93,8 +93,7 @@ def _emit(data: dict[str, Any]) -> None:
 
 def _this_month() -> YearMonth:
     """The current month in China."""
-    now = datetime.now(SHANGHAI)
-    return YearMonth(now.year, now.month)
+    return YearMonth.of(datetime.now(SHANGHAI))
 
 
 def _ym_zh(month: YearMonth) -> str:
@@ -177,24 +176,34 @@ def formula(
                     f"职工养老金公式还需要：{missing}",
                     f"the employee formula also needs: {missing}",
                 )
-            result = employee_pension(
-                avg_wage=_decimal(avg_wage, "--avg-wage"),
-                index=check_index(_decimal(index, "--index"), "index"),
-                years=_decimal(years, "--years"),
-                balance=amount,
-                age=Age.parse(retire_age),
-                deemed_years=_decimal(deemed_years, "--deemed-years"),
-                coefficient=_decimal(coefficient, "--coefficient"),
-            )
+            wage = _decimal(avg_wage, "--avg-wage")
+            mean_index = check_index(_decimal(index, "--index"), "index")
+            n_years = _decimal(years, "--years")
+            age = Age.parse(retire_age)
+            deemed = _decimal(deemed_years, "--deemed-years")
+            coef = _decimal(coefficient, "--coefficient")
+            result = employee_pension(wage, mean_index, n_years, amount, age, deemed, coef)
+            inputs: dict[str, object] = {
+                "avg_wage": wage,
+                "index": mean_index,
+                "years": n_years,
+                "balance": amount,
+                "retire_age": age,
+                "deemed_years": deemed,
+                "coefficient": coef,
+            }
         else:
             if basic is None:
                 raise PensionError(
                     "居民养老金公式还需要：--basic", "the resident formula also needs: --basic"
                 )
-            result = resident_pension(_decimal(basic, "--basic"), amount)
+            basic_amount = _decimal(basic, "--basic")
+            result = resident_pension(basic_amount, amount)
+            inputs = {"basic": basic_amount, "balance": amount}
     if as_json:
         _emit(
             {"scheme": chosen.value, **result.as_dict(), "is_estimate": True}
+            | {"inputs": {name: str(value) for name, value in inputs.items()}}
             | {"disclaimer": DISCLAIMER.as_dict()}
         )
         return
@@ -281,6 +290,29 @@ def estimate_command(
     typer.echo(_estimate_text(result, comparisons))
 
 
+_ASSUMPTION_LABELS = {
+    "as_of": "测算月份 / estimate month",
+    "province": "省份代码 / province code",
+    "province_zh": "省份 / province",
+    "province_en": "省份（英文）/ province",
+    "national_defaults": "使用全国默认值 / national defaults",
+    "resume": "恢复缴费 / resume paying",
+    "balance_now": "目前账户余额 / balance now",
+    "balance_estimated": "余额为估算 / balance estimated",
+    "base": "今后缴费基数比例 / future base",
+    "past_base": "已缴月份基数比例 / past base",
+    "index": "平均缴费指数 / average index",
+    "tier": "居民缴费档次（元/年）/ resident tier",
+    "avg_wage": "退休当年计发基数 C / C in the retirement year",
+    "wage_growth": "社平工资年增长率 / wage growth",
+    "bookkeeping_rate": "记账利率 / bookkeeping rate",
+    "transitional_coefficient": "过渡性系数 / transitional coefficient",
+    "subsidy": "政府缴费补贴（元/年）/ contribution subsidy",
+    "central_minimum": "中央基础养老金最低标准 / central minimum",
+    "resident_top_up": "地方加发 / local top-up",
+    "resident_account_rate": "居民账户计息率 / resident account rate",
+}
+
 _SCHEME_ZH = {
     Scheme.EMPLOYEE: "企业职工养老保险（含灵活就业）",
     Scheme.RESIDENT: "城乡居民养老保险",
@@ -297,7 +329,7 @@ def _estimate_text(result: Estimate, comparisons: tuple[Comparison, ...]) -> str
         "养老金估算（仅供参考）",
         f"省份：{a.province_zh}　险种：{_SCHEME_ZH[result.scheme]}",
         f"开始领取：{_ym_zh(result.start)}，{result.start_age.zh}"
-        f"（法定退休年龄 {result.retirement.age.zh}）",
+        + (f"（法定退休年龄 {result.retirement.age.zh}）" if employee else ""),
         f"缴费：已缴 {result.person.months_paid} 个月，"
         f"到领取时共 {result.months_at_retirement} 个月；"
         f"最低要求 {result.minimum_months} 个月，{met_zh}",
@@ -309,7 +341,7 @@ def _estimate_text(result: Estimate, comparisons: tuple[Comparison, ...]) -> str
         "Pension estimate (for reference only)",
         f"Province: {a.province_en}; scheme: {result.scheme.value}",
         f"Pension from {result.start}, at {result.start_age}"
-        f" (statutory retirement age {result.retirement.age})",
+        + (f" (statutory retirement age {result.retirement.age})" if employee else ""),
         f"Contributions: {result.person.months_paid} months paid, {result.months_at_retirement}"
         f" at retirement; minimum {result.minimum_months}: {met_en}",
         f"Monthly pension about {b.total} yuan = basic {b.basic} + account {b.account}"
@@ -322,10 +354,11 @@ def _estimate_text(result: Estimate, comparisons: tuple[Comparison, ...]) -> str
     lines += en + [f"- {note.en}" for note in result.notes]
     lines.append("假设 / Assumptions:")
     for key, value in assumed.items():
+        label = _ASSUMPTION_LABELS.get(key, key)
         if isinstance(value, dict):
-            lines.append(f"  {key}: {value['value']} ({value['source']})")
+            lines.append(f"  {label}: {value['value']}（{value['source']}）")
         else:
-            lines.append(f"  {key}: {value}")
+            lines.append(f"  {label}: {value}")
     for comparison in comparisons:
         lines.append(f"{comparison.title.zh} / {comparison.title.en}")
         for scenario in comparison.scenarios:

@@ -156,8 +156,8 @@ class Assumptions:
     resume: YearMonth
     balance_now: Decimal
     balance_estimated: bool
-    wage_growth: Sourced[Decimal]
     # Employee scheme.
+    wage_growth: Sourced[Decimal] | None = None
     base: Decimal | None = None
     past_base: Decimal | None = None
     index: Decimal | None = None
@@ -242,6 +242,8 @@ class Estimate:
             "statutory_age": str(self.retirement.age),
             "statutory_retire": str(self.retirement.date),
             "delay_months": self.retirement.delay_months,
+            "flexible_earliest": str(self.retirement.earliest),
+            "flexible_latest": str(self.retirement.latest),
             "start": str(self.start),
             "start_age": str(self.start_age),
             "months_paid": self.person.months_paid,
@@ -424,7 +426,6 @@ def _resident(
         resume=resume,
         balance_now=balance_now,
         balance_estimated=person.balance is None,
-        wage_growth=national.wage_growth,
         tier=tier,
         subsidy=subsidy,
         central_minimum=central,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 
 from pension.errors import PensionError
 
@@ -34,6 +35,11 @@ class YearMonth:
                 f"a month must be written YYYY-MM (e.g. 1971-04): {text!r}",
             )
         return cls(int(match[1]), int(match[2]))
+
+    @classmethod
+    def of(cls, day: date) -> YearMonth:
+        """The month of a date (or datetime: pass one already in Asia/Shanghai)."""
+        return cls(day.year, day.month)
 
     @classmethod
     def from_index(cls, index: int) -> YearMonth:
