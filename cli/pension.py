@@ -33,7 +33,7 @@ from pension import (
 )
 from pension.employee import check_index
 from pension.employee import pension as employee_pension
-from pension.estimate import DISCLAIMER
+from pension.note import DISCLAIMER
 from pension.resident import pension as resident_pension
 
 app = typer.Typer(help="养老金测算 / Pension estimates.", no_args_is_help=True)

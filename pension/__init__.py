@@ -4,6 +4,7 @@ Pure calculation: parameters come in as objects (see `load_parameters`, the one 
 the shipped data files), nothing here reads a clock, a setting or a database.
 """
 
+from pension.assumptions import Assumptions
 from pension.benefit import Benefit
 from pension.comparison import (
     Comparison,
@@ -15,7 +16,7 @@ from pension.comparison import (
 )
 from pension.employee import account_pension, basic_pension, project_account, transitional_pension
 from pension.errors import PensionError, UnknownProvinceError
-from pension.estimate import DISCLAIMER, Assumptions, Estimate, Note, Person, Scheme, estimate
+from pension.estimate import Estimate, estimate
 from pension.loader import (
     load_national,
     load_parameters,
@@ -26,8 +27,10 @@ from pension.loader import (
 )
 from pension.minimum import minimum_months, months_missing
 from pension.money import yuan
+from pension.note import DISCLAIMER, Note
 from pension.parameters import ByYear, National, Overrides, Parameters, Province, Sourced, resolve
 from pension.payout import payout_months
+from pension.person import Person, Scheme
 from pension.projection import Projection
 from pension.retirement import Category, Retirement, delay_months, retirement
 from pension.yearmonth import Age, YearMonth

@@ -8,8 +8,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from pension.estimate import Estimate, Note, Person, Scheme, estimate
+from pension.estimate import Estimate, estimate
+from pension.note import Note
 from pension.parameters import Parameters
+from pension.person import Person, Scheme
 from pension.yearmonth import YearMonth
 
 BASES = (Decimal("0.6"), Decimal("1.0"), Decimal("3.0"))

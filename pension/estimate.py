@@ -4,203 +4,37 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from enum import StrEnum
 from typing import Any, Literal
 
 from pension import employee, resident
+from pension.assumptions import Assumptions
 from pension.benefit import Benefit
 from pension.errors import PensionError
 from pension.minimum import RESIDENT_MONTHS, minimum_months, months_missing
 from pension.money import ZERO, yuan
+from pension.note import (
+    ALREADY_DUE,
+    BALANCE_ESTIMATED,
+    DISCLAIMER,
+    EARLY_NEEDS_MINIMUM,
+    KEEPS_PAYING,
+    MINIMUM_NOT_MET,
+    NATIONAL_DEFAULTS,
+    NO_TRANSITIONAL_COEFFICIENT,
+    RESIDENT_AT_60,
+    UNCONFIRMED,
+    WAGE_PROJECTED,
+    Note,
+)
 from pension.parameters import OVERRIDE_SOURCE, ByYear, Parameters, Sourced
 from pension.payout import payout_months
-from pension.retirement import Category, Retirement, retirement
+from pension.person import Person, Scheme
+from pension.retirement import Retirement, retirement
 from pension.yearmonth import Age, YearMonth
 
 _TWELVE = Decimal(12)
-_DEFAULT_BASE = Decimal("0.6")
 # Agencies state the average contribution index to four decimals.
 _INDEX_PLACES = Decimal("0.0001")
-
-
-class Scheme(StrEnum):
-    """Which basic pension scheme: enterprise employees (and flexible workers) or residents."""
-
-    EMPLOYEE = "employee"
-    RESIDENT = "resident"
-
-    @classmethod
-    def parse(cls, text: str) -> Scheme:
-        """Read a scheme name, with a bilingual error naming the valid ones."""
-        try:
-            return cls(text.strip().lower())
-        except ValueError:
-            raise PensionError(
-                f"未知的险种 {text!r}，可选：employee（职工）, resident（城乡居民）",
-                f"unknown scheme {text!r}; choose employee or resident",
-            ) from None
-
-
-@dataclass(frozen=True, slots=True)
-class Note:
-    """One remark about an estimate, in Chinese and English."""
-
-    zh: str
-    en: str
-
-    def as_dict(self) -> dict[str, str]:
-        """The note ready for JSON."""
-        return {"zh": self.zh, "en": self.en}
-
-
-DISCLAIMER = Note(
-    zh=(
-        "以上为估算，仅供参考，不是正式核定结果；"
-        "实际待遇以当地社保经办机构核定为准，可拨打 12333 咨询。"
-    ),
-    en=(
-        "This is an estimate for reference only, not an official figure; the actual pension is"
-        " set by the local social-insurance agency. Call 12333 to ask."
-    ),
-)
-
-NATIONAL_DEFAULTS = Note(
-    "本省暂无参数数据，按全国默认值估算，可能与本地实际相差较大。",
-    "No parameters for this province yet: national defaults used; the local figure may differ"
-    " a lot.",
-)
-BALANCE_ESTIMATED = Note(
-    "个人账户余额未知：按已缴月数和缴费档次估算（按当前工资水平计，代替历年利息）。",
-    "Account balance unknown: estimated from the months paid and the base or tier (at today's"
-    " wage level, standing in for past interest).",
-)
-KEEPS_PAYING = Note(
-    "假设从恢复缴费起连续缴费直到退休。",
-    "Assumes paying without a break from the resume date until retirement.",
-)
-MINIMUM_NOT_MET = Note(
-    "到退休时缴费年限不足最低要求：需继续缴费或一次性补足差额，才能按月领取养老金。",
-    "Short of the minimum contribution period at retirement: keep paying or pay the gap in a lump"
-    " sum before a monthly pension can be drawn.",
-)
-WAGE_PROJECTED = Note(
-    "退休当年的社平工资按假设的年增长率推算。",
-    "The average wage in the retirement year is projected with the assumed yearly growth.",
-)
-UNCONFIRMED = Note(
-    "部分参数尚待核实（来源标注 check），以当地公布的数值为准。",
-    "Some parameters are still to be confirmed (source marked 'check'); the local notice prevails.",
-)
-ALREADY_DUE = Note(
-    "已到领取年龄：按目前的缴费情况测算，不含今后缴费。",
-    "Already at pension age: estimated on contributions so far, with no further payments.",
-)
-EARLY_NEEDS_MINIMUM = Note(
-    "弹性提前退休须已达到最低缴费年限。",
-    "Flexible early retirement requires the minimum contribution period to be met.",
-)
-NO_TRANSITIONAL_COEFFICIENT = Note(
-    "本省过渡性养老金系数未知，未计算过渡性养老金。",
-    "The province's transitional-pension coefficient is unknown: no transitional pension computed.",
-)
-RESIDENT_AT_60 = Note(
-    "城乡居民养老保险年满 60 周岁、缴费满 15 年可按月领取。",
-    "The resident pension is drawn from age 60 with at least 15 years of contributions.",
-)
-
-
-@dataclass(frozen=True, slots=True)
-class Person:
-    """What an estimate needs to know about a person; only birth and category are required.
-
-    `base` is the future contribution base as a share of the average wage (employee scheme);
-    `past_base` the average share of the months already paid (default: `base`); `tier` the
-    yearly resident contribution (default: the province's lowest tier); `balance` None means
-    unknown; `resume` None means paying (again) from the estimate's month; `retire_age` None
-    means the statutory age (else a flexible age within the window).
-    """
-
-    birth: YearMonth
-    category: Category
-    scheme: Scheme = Scheme.EMPLOYEE
-    months_paid: int = 0
-    balance: Decimal | None = None
-    base: Decimal = _DEFAULT_BASE
-    past_base: Decimal | None = None
-    tier: Decimal | None = None
-    deemed_months: int = 0
-    resume: YearMonth | None = None
-    retire_age: Age | None = None
-
-    def __post_init__(self) -> None:
-        employee.check_index(self.base)
-        if self.past_base is not None:
-            employee.check_index(self.past_base, "past base")
-        if self.months_paid < 0 or self.deemed_months < 0:
-            raise PensionError("缴费月数不能为负数", "months paid cannot be negative")
-        if self.balance is not None and self.balance < 0:
-            raise PensionError("账户余额不能为负数", "the account balance cannot be negative")
-        if self.tier is not None and self.tier <= 0:
-            raise PensionError("缴费档次应为正数", "the resident tier must be positive")
-
-
-@dataclass(frozen=True, slots=True)
-class Assumptions:
-    """The inputs and parameters an estimate rests on, each parameter with its source."""
-
-    as_of: YearMonth
-    province: str
-    province_zh: str
-    province_en: str
-    national_defaults: bool
-    resume: YearMonth
-    balance_now: Decimal
-    balance_estimated: bool
-    # Employee scheme.
-    wage_growth: Sourced[Decimal] | None = None
-    base: Decimal | None = None
-    past_base: Decimal | None = None
-    index: Decimal | None = None
-    avg_wage: Sourced[Decimal] | None = None
-    bookkeeping_rate: Sourced[Decimal] | None = None
-    transitional_coefficient: Sourced[Decimal] | None = None
-    # Resident scheme.
-    tier: Decimal | None = None
-    subsidy: Sourced[Decimal] | None = None
-    central_minimum: Sourced[Decimal] | None = None
-    resident_top_up: Sourced[Decimal] | None = None
-    resident_account_rate: Sourced[Decimal] | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        """The assumptions ready for JSON: plain values as strings, parameters with sources."""
-        out: dict[str, Any] = {
-            "as_of": str(self.as_of),
-            "province": self.province,
-            "province_zh": self.province_zh,
-            "province_en": self.province_en,
-            "national_defaults": self.national_defaults,
-            "resume": str(self.resume),
-            "balance_now": str(self.balance_now),
-            "balance_estimated": self.balance_estimated,
-        }
-        for name in ("base", "past_base", "index", "tier"):
-            value = getattr(self, name)
-            if value is not None:
-                out[name] = str(value)
-        for name in (
-            "avg_wage",
-            "wage_growth",
-            "bookkeeping_rate",
-            "transitional_coefficient",
-            "subsidy",
-            "central_minimum",
-            "resident_top_up",
-            "resident_account_rate",
-        ):
-            item = getattr(self, name)
-            if item is not None:
-                out[name] = {"value": str(item.value), "source": item.source}
-        return out
 
 
 @dataclass(frozen=True, slots=True)

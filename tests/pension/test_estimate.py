@@ -22,7 +22,7 @@ from pension import (
     load_parameters,
     minimum_months,
 )
-from pension.estimate import (
+from pension.note import (
     ALREADY_DUE,
     BALANCE_ESTIMATED,
     EARLY_NEEDS_MINIMUM,
