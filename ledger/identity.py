@@ -16,6 +16,12 @@ _SCIENTIFIC = re.compile(r"^\d(\.\d+)?[eE]\+?\d+$")
 _PHONE_SEPARATORS = re.compile(r"[\s\-()（）]")
 
 
+def _digits(text: str) -> bool:
+    # str.isdigit is true for Arabic-Indic, Devanagari and superscript digits too: int() then
+    # fails on superscripts and accepts the others, which would store a number no one can match.
+    return text.isascii() and text.isdigit()
+
+
 class IdentityError(ValueError):
     """A value that cannot be a valid ID number or phone; the message says why, in Chinese."""
 
@@ -50,13 +56,13 @@ def parse_id_number(raw: str, *, today: date) -> IdNumber:
     text = raw.translate(_FULL_WIDTH).strip().replace(" ", "").upper()
     if not text:
         raise IdentityError("身份证号为空", "ID number is empty")
-    if _SCIENTIFIC.match(text) or (text.endswith(".0") and text[:-2].isdigit()):
+    if _SCIENTIFIC.match(text) or (text.endswith(".0") and _digits(text[:-2])):
         raise IdentityError(
             "身份证号被表格软件存成了数字，末几位已丢失；请把该列设为“文本”格式后重新导出",
             "the ID number was stored as a number by the spreadsheet and lost its last digits; "
             "format the column as text and export again",
         )
-    if len(text) == 15 and text.isdigit():
+    if len(text) == 15 and _digits(text):
         raise IdentityError(
             "这是15位旧身份证号，请换成18位新号码",
             "this is an old 15-digit ID number; use the 18-digit one",
@@ -67,7 +73,7 @@ def parse_id_number(raw: str, *, today: date) -> IdNumber:
             f"ID number must have 18 characters, not {len(text)}",
         )
     first17, last = text[:17], text[17]
-    if not first17.isdigit() or not (last.isdigit() or last == "X"):
+    if not _digits(first17) or not (_digits(last) or last == "X"):
         raise IdentityError(
             "身份证号只能是17位数字加1位数字或X", "ID number must be 17 digits and a digit or X"
         )
@@ -94,13 +100,13 @@ def parse_id_number(raw: str, *, today: date) -> IdNumber:
 def parse_phone(raw: str) -> str:
     """Normalise a mainland mobile number to its 11 digits; raise IdentityError if it is not one."""
     text = _PHONE_SEPARATORS.sub("", raw.translate(_FULL_WIDTH))
-    if text.endswith(".0") and text[:-2].isdigit():
+    if text.endswith(".0") and _digits(text[:-2]):
         text = text[:-2]  # a number cell read back from a spreadsheet
     for prefix in ("+86", "0086", "86"):
         if text.startswith(prefix) and len(text) == len(prefix) + 11:
             text = text[len(prefix) :]
             break
-    if not text.isdigit():
+    if not _digits(text):
         raise IdentityError("手机号只能包含数字", "phone must contain digits only")
     if len(text) != 11:
         raise IdentityError(
