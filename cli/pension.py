@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import typer
 
 from pension import (
+    DISCLAIMER,
     Age,
     Category,
     Comparison,
@@ -23,18 +24,17 @@ from pension import (
     Retirement,
     Scheme,
     YearMonth,
+    check_index,
     compare_all,
+    employee_pension,
     estimate,
     load_parameters,
     province_code,
     provinces,
+    resident_pension,
     retirement,
     shipped_provinces,
 )
-from pension.employee import check_index
-from pension.employee import pension as employee_pension
-from pension.note import DISCLAIMER
-from pension.resident import pension as resident_pension
 
 app = typer.Typer(help="养老金测算 / Pension estimates.", no_args_is_help=True)
 

@@ -14,7 +14,13 @@ from pension.comparison import (
     compare_resume,
     compare_schemes,
 )
-from pension.employee import account_pension, basic_pension, project_account, transitional_pension
+from pension.employee import (
+    account_pension,
+    basic_pension,
+    check_index,
+    employee_pension,
+    transitional_pension,
+)
 from pension.errors import PensionError, UnknownProvinceError
 from pension.estimate import Estimate, estimate
 from pension.loader import (
@@ -32,6 +38,7 @@ from pension.parameters import ByYear, National, Overrides, Parameters, Province
 from pension.payout import payout_months
 from pension.person import Person, Scheme
 from pension.projection import Projection
+from pension.resident import resident_pension
 from pension.retirement import Category, Retirement, delay_months, retirement
 from pension.yearmonth import Age, YearMonth
 
@@ -60,11 +67,13 @@ __all__ = [
     "YearMonth",
     "account_pension",
     "basic_pension",
+    "check_index",
     "compare_all",
     "compare_bases",
     "compare_resume",
     "compare_schemes",
     "delay_months",
+    "employee_pension",
     "estimate",
     "load_national",
     "load_parameters",
@@ -72,9 +81,9 @@ __all__ = [
     "minimum_months",
     "months_missing",
     "payout_months",
-    "project_account",
     "province_code",
     "provinces",
+    "resident_pension",
     "resolve",
     "retirement",
     "shipped_provinces",

@@ -49,7 +49,7 @@ def transitional_pension(
     return yuan(avg_wage * index * deemed_years * coefficient)
 
 
-def pension(
+def employee_pension(
     avg_wage: Decimal,
     index: Decimal,
     years: Decimal,

@@ -250,7 +250,7 @@ def _resident(
     payments = resident.payment_years(as_of, resume.year, start)
     central = _at(national.central_minimum, start.year)
     top_up = _at(province.resident_top_up, start.year)
-    benefit = resident.pension(central.value + top_up.value, balance)
+    benefit = resident.resident_pension(central.value + top_up.value, balance)
     assumptions = Assumptions(
         as_of=as_of,
         province=province.code,

@@ -15,7 +15,7 @@ PENSION_AGE = Age(60)
 _ONE = Decimal(1)
 
 
-def pension(basic: Decimal, balance: Decimal) -> Benefit:
+def resident_pension(basic: Decimal, balance: Decimal) -> Benefit:
     """Monthly resident pension: `basic` (central minimum + local top-up) + balance ÷ 139."""
     return Benefit(
         basic=yuan(basic),

@@ -7,15 +7,20 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pension import Age, account_pension, basic_pension, transitional_pension
-from pension.employee import pension
+from pension import (
+    Age,
+    account_pension,
+    basic_pension,
+    employee_pension,
+    transitional_pension,
+)
 
 indexes = st.decimals(min_value=Decimal("0.6"), max_value=Decimal("3.0"), places=2)
 
 
 def test_bare_formula_example() -> None:
     """C 4000, I 0.6, 15 years, no balance, at 60: 4000 × 1.6 / 2 × 15% = 480.00."""
-    result = pension(Decimal(4000), Decimal("0.6"), Decimal(15), Decimal(0), Age(60))
+    result = employee_pension(Decimal(4000), Decimal("0.6"), Decimal(15), Decimal(0), Age(60))
     assert (result.basic, result.account, result.total) == (
         Decimal("480.00"),
         Decimal("0.00"),
@@ -39,7 +44,7 @@ def test_transitional() -> None:
     assert transitional_pension(Decimal(12049), Decimal(1), Decimal(5), Decimal("0.01")) == Decimal(
         "602.45"
     )
-    result = pension(Decimal(4000), Decimal(1), Decimal(20), Decimal(0), Age(60))
+    result = employee_pension(Decimal(4000), Decimal(1), Decimal(20), Decimal(0), Age(60))
     assert result.transitional == Decimal("0.00")
 
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from pension import YearMonth
-from pension.resident import payment_years, pension, project_account
+from pension import YearMonth, resident_pension
+from pension.resident import payment_years, project_account
 
 
 def test_formula_example() -> None:
     """Basic 143 and a 50,000 balance: 143.00 + 359.71 = 502.71."""
-    result = pension(Decimal(143), Decimal(50000))
+    result = resident_pension(Decimal(143), Decimal(50000))
     assert (result.basic, result.account, result.total) == (
         Decimal("143.00"),
         Decimal("359.71"),
