@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 
 # An 18-character resident ID number: 17 digits and a check character, not inside a longer number.
-_ID_RE = re.compile(r"(?<![0-9A-Za-z])(\d{4})\d{10}(\d{3}[\dXx])(?![0-9A-Za-z])")
+# Letters may touch it ("ID532504…", "sfz…"): only digits make it part of something else.
+_ID_RE = re.compile(r"(?<!\d)(\d{4})\d{10}(\d{3}[\dXx])(?!\d)")
 # A 15-digit first-generation ID number.
 _ID15_RE = re.compile(r"(?<!\d)(\d{4})\d{7}(\d{4})(?!\d)")
 # A mainland mobile number, possibly with a +86/0086/86 prefix and spaces or dashes inside.
