@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 from collections import Counter
 from collections.abc import Iterator
@@ -15,9 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.logging import get_logger
 from ledger.columns import Field
-from ledger.record import RowError, RowParser
+from ledger.record import RowError, RowParser, Values
 from ledger.source import open_ledger
-from ledger.upsert import open_writer
+from ledger.upsert import BatchWriter, open_writer
 
 log = get_logger(__name__)
 
@@ -82,6 +83,33 @@ def _report(path: Path) -> Iterator[_ErrorReport]:
         report.close()
 
 
+#: Rows parsed between two chances for the event loop to move the write in flight along.
+_YIELD_EVERY = 250
+
+
+class _Pipeline:
+    """At most one batch written while the next is parsed: the two cores work at once."""
+
+    def __init__(self, writer: BatchWriter) -> None:
+        self._writer = writer
+        self._in_flight: asyncio.Task[int] | None = None
+        self.inserted = 0
+
+    async def submit(self, batch: list[Values]) -> None:
+        """Wait for the previous batch, then start writing this one."""
+        await self.drain()
+        if batch:
+            self._in_flight = asyncio.create_task(self._writer.write(batch))
+            await asyncio.sleep(0)  # start it now, before parsing resumes
+
+    async def drain(self) -> int:
+        """Wait for the batch in flight; the number of new residents so far."""
+        if self._in_flight is not None:
+            task, self._in_flight = self._in_flight, None
+            self.inserted += await task
+        return self.inserted
+
+
 def default_errors_path(path: Path) -> Path:
     """Where rejected rows are reported when no path is given: beside the file."""
     return path.with_name(f"{path.stem}.errors.csv")
@@ -106,31 +134,32 @@ async def import_ledger(
     with open_ledger(path) as (header, rows), _report(report_path) as report:
         result.ignored_columns = header.ignored
         parser = RowParser(header, today=today)
-        columns = parser.columns
         id_title = header.titles[Field.ID_NUMBER]
         async with engine.connect() as connection:
-            writer = await open_writer(connection, columns)
-            batch: list[tuple[Any, ...]] = []
+            writer = await open_writer(connection, parser.columns)
+            pipeline = _Pipeline(writer)
+            batch: list[Values] = []
             for line, cells in rows:
                 if not any(cells):
                     continue
                 result.rows += 1
                 parsed = parser.parse(line, cells)
-                if isinstance(parsed, dict):
-                    first = seen.setdefault(_id_key(parsed["id_number"]), line)
-                    if first != line:
-                        parsed = [_duplicate(line, first, id_title, parsed["name"])]
-                if isinstance(parsed, list):
-                    result.rejected += 1
-                    result.reasons.update(_reason_kind(e) for e in parsed)
-                    report.write(parsed)
-                    continue
-                batch.append(tuple(parsed[c] for c in columns))
-                if len(batch) >= batch_size:
-                    result.inserted += await writer.write(batch)
-                    batch = []
-            if batch:
-                result.inserted += await writer.write(batch)
+                if isinstance(parsed, tuple):
+                    first = seen.setdefault(_id_key(parsed[0]), line)
+                    if first == line:
+                        batch.append(parsed)
+                        if len(batch) >= batch_size:
+                            await pipeline.submit(batch)
+                            batch = []
+                        elif len(batch) % _YIELD_EVERY == 0:
+                            await asyncio.sleep(0)  # let the write in flight make progress
+                        continue
+                    parsed = [_duplicate(line, first, id_title, parsed[1])]
+                result.rejected += 1
+                result.reasons.update(_reason_kind(e) for e in parsed)
+                report.write(parsed)
+            await pipeline.submit(batch)
+            result.inserted = await pipeline.drain()
         result.updated = result.rows - result.rejected - result.inserted
         result.errors_path = report_path if report.used else None
     log.info("ledger_imported", file=path.name, **result.as_json())

@@ -103,42 +103,61 @@ def parse_day(text: str, *, today: date) -> date:
     return value
 
 
+#: A parsed row: values in the order of RowParser.columns (ID number first, name second).
+Values = tuple[Any, ...]
+_MEMO_LIMIT = 4096
+
+
 class RowParser:
-    """Turns the cells of a row into resident column values, collecting every problem at once."""
+    """Turns the cells of a row into resident column values, collecting every problem at once.
+
+    This is the import's hot loop (a million rows a run): the per-cell work is precomputed once
+    per file, and parsers of the few distinct codes and months a ledger repeats are memoised.
+    """
 
     def __init__(self, header: HeaderMap, *, today: date) -> None:
         self._header = header
         self._today = today
         self._id_at = header.positions[Field.ID_NUMBER]
         self._name_at = header.positions[Field.NAME]
+        self._width = max(header.positions.values()) + 1
         self._cells: list[tuple[Field, int, Callable[[str], Any]]] = [
             (field, index, self._parser_for(field))
             for field, index in header.positions.items()
             if field not in (Field.ID_NUMBER, Field.NAME)
         ]
-
-    @property
-    def columns(self) -> tuple[str, ...]:
-        """The resident columns every parsed row carries."""
-        return ("id_number", "name", "sex", "birth_date", *(f.value for f, _, _ in self._cells))
+        self.columns: tuple[str, ...] = (
+            "id_number",
+            "name",
+            "sex",
+            "birth_date",
+            *(f.value for f, _, _ in self._cells),
+        )
+        at = {column: i for i, column in enumerate(self.columns)}
+        self._paid_checks = [
+            (month, at[month.value], at.get(_PAID_STATUS[month].value))
+            for month in _MONTHS
+            if month.value in at
+        ]
 
     def _parser_for(self, field: Field) -> Callable[[str], Any]:
         if field is Field.PHONE:
-            return _phone
+            return parse_phone
         if field in _CODES:
-            return _code_parser(_CODES[field], self._header.titles[field])
+            return _memoised(_code_parser(_CODES[field], self._header.titles[field]))
         if field in _MONTHS:
-            return lambda text: parse_month(text, today=self._today)
+            return _memoised(lambda text: parse_month(text, today=self._today))
         if field is Field.VERIFIED_ON:
-            return lambda text: parse_day(text, today=self._today)
+            return _memoised(lambda text: parse_day(text, today=self._today))
         return _text_parser(_TEXT_LIMITS.get(field, 500))
 
-    def parse(self, line: int, cells: list[str]) -> dict[str, Any] | list[RowError]:
+    def parse(self, line: int, cells: list[str]) -> Values | list[RowError]:
         """The column values of a row, or every reason it was rejected."""
+        if len(cells) < self._width:
+            cells = cells + [""] * (self._width - len(cells))
         errors: list[RowError] = []
-        name = _at(cells, self._name_at).strip()
-        raw_id = _at(cells, self._id_at)
-        values: dict[str, Any] = {"name": name}
+        name = cells[self._name_at].strip()
+        raw_id = cells[self._id_at]
         if not name:
             errors.append(self._error(line, Field.NAME, "", "姓名为空", "name is empty", name))
         elif len(name) > _TEXT_LIMITS[Field.NAME]:
@@ -149,50 +168,47 @@ class RowParser:
             errors.append(
                 self._error(line, Field.ID_NUMBER, raw_id, err.reason_zh, err.reason_en, name)
             )
-            birth = None
+            values: list[Any] = [None, name, None, None]
         else:
-            values["id_number"] = id_number.value
-            values["sex"] = id_number.sex.value
-            values["birth_date"] = birth = id_number.birth_date
+            values = [id_number.value, name, id_number.sex.value, id_number.birth_date]
         for field, index, parse in self._cells:
-            text = _at(cells, index).strip()
+            text = cells[index].strip()
             if not text:
-                values[field.value] = None
+                values.append(None)
                 continue
             try:
-                values[field.value] = parse(text)
+                values.append(parse(text))
             except (_CellError, IdentityError) as err:
                 errors.append(self._error(line, field, text, err.reason_zh, err.reason_en, name))
-                values[field.value] = None
-        if birth is not None:
-            errors.extend(self._check_months(line, values, birth, name))
-        return errors or values
+                values.append(None)
+        if values[3] is not None:
+            errors.extend(self._check_months(line, values, name))
+        return errors or tuple(values)
 
-    def _check_months(
-        self, line: int, values: dict[str, Any], birth: date, name: str
-    ) -> list[RowError]:
+    def _check_months(self, line: int, values: list[Any], name: str) -> list[RowError]:
         errors = []
-        for field in _MONTHS:
-            paid = values.get(field.value)
+        birth_month = values[3].replace(day=1)
+        for field, at, status_at in self._paid_checks:
+            paid = values[at]
             if paid is None:
                 continue
-            if paid < birth.replace(day=1):
+            if paid < birth_month:
                 errors.append(
                     self._error(
                         line,
                         field,
-                        paid.strftime("%Y-%m"),
+                        f"{paid:%Y-%m}",
                         "最后缴费年月早于出生日期",
                         "last month paid is before the birth date",
                         name,
                     )
                 )
-            if values.get(_PAID_STATUS[field].value) == Status.NEVER:
+            if status_at is not None and values[status_at] == Status.NEVER.value:
                 errors.append(
                     self._error(
                         line,
                         field,
-                        paid.strftime("%Y-%m"),
+                        f"{paid:%Y-%m}",
                         "状态为“未参保”却填了最后缴费年月，请核对二者",
                         "status is 'never enrolled' but a last month paid is given; check both",
                         name,
@@ -211,6 +227,22 @@ class RowParser:
         )
 
 
+def _memoised(parse: Callable[[str], Any]) -> Callable[[str], Any]:
+    """Remember the results (not the errors) of a parser for the few texts a column repeats."""
+    memo: dict[str, Any] = {}
+
+    def cached(text: str) -> Any:
+        try:
+            return memo[text]
+        except KeyError:
+            value = parse(text)
+            if len(memo) < _MEMO_LIMIT:
+                memo[text] = value
+            return value
+
+    return cached
+
+
 def _masked(field: Field, value: str) -> str:
     # Even an invalid ID number or phone is mostly someone's real one: never write it in full.
     if field is Field.ID_NUMBER:
@@ -218,14 +250,6 @@ def _masked(field: Field, value: str) -> str:
     if field is Field.PHONE:
         return mask_phone(value)
     return mask_text(value)
-
-
-def _at(cells: list[str], index: int) -> str:
-    return cells[index] if index < len(cells) else ""
-
-
-def _phone(text: str) -> str:
-    return parse_phone(text)
 
 
 def _code_parser(code: type[LabelledCode], title: str) -> Callable[[str], str]:

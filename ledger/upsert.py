@@ -57,17 +57,20 @@ class SqliteWriter:
 
     async def write(self, rows: Sequence[tuple[Any, ...]]) -> int:
         """Upsert one batch in one transaction."""
-        ids = [row[0] for row in rows]
-        marks = ", ".join("?" * len(ids))
-        cursor = await self._connection.execute(
-            f"SELECT count(*) FROM residents WHERE id_number IN ({marks})",  # noqa: S608
-            ids,
-        )
-        (existing,) = await cursor.fetchone()
-        await cursor.close()
+        # A new row takes rowid max+1 and an updated row keeps its own, so the growth of the
+        # largest rowid inside one write transaction is exactly the number of new residents.
+        await self._connection.execute("BEGIN IMMEDIATE")
+        before = await self._max_rowid()
         await self._connection.executemany(self._upsert, rows)
+        after = await self._max_rowid()
         await self._connection.commit()
-        return len(rows) - int(existing)
+        return after - before
+
+    async def _max_rowid(self) -> int:
+        cursor = await self._connection.execute("SELECT coalesce(max(rowid), 0) FROM residents")
+        (value,) = await cursor.fetchone()
+        await cursor.close()
+        return int(value)
 
 
 class PostgresWriter:
