@@ -16,8 +16,13 @@ def _mask(value: Any) -> Any:
     if isinstance(value, str):
         return mask_text(value)
     if isinstance(value, Mapping):
-        return {k: _mask(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
+        # Keys too: a dict of errors keyed by ID number is a natural thing to log.
+        return {_mask(k): _mask(v) for k, v in value.items()}
+    if isinstance(value, tuple) and hasattr(value, "_fields"):
+        # A NamedTuple's constructor takes fields, not one iterable.
+        return type(value)._make(_mask(v) for v in value)
+    if isinstance(value, list | tuple | set | frozenset):
+        # Sets too: JSON renders them through repr, unmasked.
         return type(value)(_mask(v) for v in value)
     if isinstance(value, int) and not isinstance(value, bool) and 10**10 <= abs(value) < 10**19:
         # Numbers long enough to be a phone or an ID read as an int from a spreadsheet.
