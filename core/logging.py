@@ -18,9 +18,9 @@ def _mask(value: Any) -> Any:
     if isinstance(value, Mapping):
         # Keys too: a dict of errors keyed by ID number is a natural thing to log.
         return {_mask(k): _mask(v) for k, v in value.items()}
-    if isinstance(value, tuple) and hasattr(value, "_fields"):
+    if isinstance(value, tuple) and hasattr(value, "_make"):
         # A NamedTuple's constructor takes fields, not one iterable.
-        return type(value)._make(_mask(v) for v in value)
+        return value._make(_mask(v) for v in value)
     if isinstance(value, list | tuple | set | frozenset):
         # Sets too: JSON renders them through repr, unmasked.
         return type(value)(_mask(v) for v in value)
