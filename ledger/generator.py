@@ -50,6 +50,7 @@ def generate_residents(
     residents: int, *, seed: int, today: date, bad_fraction: float = 0.0
 ) -> Iterator[tuple[list[str], Fault | None]]:
     """Yield each resident's row with the fault it was given, None for a good row."""
+    _check(residents, bad_fraction)
     population = Population(seed, today)
     rnd = population.rng.random
     last_good: list[str] | None = None
@@ -74,10 +75,11 @@ def write_ledger(
     bad_fraction: float = 0.0,
     encoding: str = "utf-8-sig",
 ) -> int:
-    """Write a synthetic ledger as .csv or .xlsx; return the number of data rows written."""
+    """Write a synthetic ledger as .csv (in `encoding`) or .xlsx; return the data rows written."""
     suffix = path.suffix.lower()
     if suffix not in {".csv", ".xlsx"}:
         raise ValueError(f"a ledger is written as .csv or .xlsx, not {path.name!r}")
+    _check(residents, bad_fraction)  # before the file is created
     rows = generate_rows(residents, seed=seed, today=today, bad_fraction=bad_fraction)
     if suffix == ".csv":
         # utf-8-sig is what Excel's "CSV UTF-8" writes; gb18030 what Chinese office software does.
@@ -113,6 +115,13 @@ def _write_xlsx(path: Path, rows: Iterator[list[str]]) -> None:
 
 
 _FAULTS = tuple(Fault)
+
+
+def _check(residents: int, bad_fraction: float) -> None:
+    if residents < 0:
+        raise ValueError(f"residents must be 0 or more, not {residents}")
+    if not 0.0 <= bad_fraction <= 1.0:
+        raise ValueError(f"bad_fraction must be between 0 and 1, not {bad_fraction}")
 
 
 def _spoil(

@@ -53,6 +53,10 @@ _WORKING = (Employment.EMPLOYED, Employment.FLEXIBLE)
 _PENSION_EMPLOYEE, _PENSION_RESIDENT = PensionScheme.EMPLOYEE.label, PensionScheme.RESIDENT.label
 _MEDICAL_EMPLOYEE, _MEDICAL_RESIDENT = MedicalScheme.EMPLOYEE.label, MedicalScheme.RESIDENT.label
 _RECENT = (0, 1, 2)
+# Labels looked up once: `.label` is a property, and a row needs several of them.
+_EMPLOYMENT_LABELS = {e: e.label for e in Employment}
+_SPECIAL_LABELS = {c: c.label for c in SpecialCategory}
+_REASON_LABELS = {r: r.label for r in UninsuredReason}
 # How staff write dates and months, and how often (all forms the import accepts).
 _DAY_FORMATS = {
     "{0:%Y-%m-%d}": 75,
@@ -196,12 +200,12 @@ class Population:
         employment = pick(profile.employments)
         if profile.group is Group.OTHER and age < 23 and rnd() < data.STUDENT_SHARE:
             employment = Employment.STUDENT
-        row[_EMPLOYMENT] = employment.label
+        row[_EMPLOYMENT] = _EMPLOYMENT_LABELS[employment]
         if employment in _WORKING and rnd() < profile.employer_share:
             row[_EMPLOYER] = pick(profile.employers)
         special = pick(self._specials)
         if special is not SpecialCategory.NONE or rnd() < data.SPECIAL_NONE_WRITTEN_SHARE:
-            row[_SPECIAL] = special.label
+            row[_SPECIAL] = _SPECIAL_LABELS[special]
 
         if employment is Employment.STUDENT:
             pension = Status.NEVER
@@ -218,7 +222,7 @@ class Population:
             elif rnd() < data.UNINSURED_REASON_SHARE:
                 reason = pick(self._reasons)
             if reason is not None:
-                row[_REASON] = reason.label
+                row[_REASON] = _REASON_LABELS[reason]
             if reason is UninsuredReason.INSURED_ELSEWHERE:
                 row[_P_REGION] = pick(data.ELSEWHERE)
         else:

@@ -204,8 +204,18 @@ def test_xlsx_id_and_phone_cells_are_text(tmp_path: Path) -> None:
         assert id_cell.number_format == "@"
 
 
-def test_other_suffix_is_refused(tmp_path: Path) -> None:
-    """Only .csv and .xlsx are written; anything else is a ValueError, and no file appears."""
-    with pytest.raises(ValueError, match="xls"):
-        write_ledger(tmp_path / "ledger.xls", 10, seed=1, today=TODAY)
-    assert not (tmp_path / "ledger.xls").exists()
+@pytest.mark.parametrize(
+    ("name", "residents", "bad_fraction", "message"),
+    [
+        ("ledger.xls", 10, 0.0, "xls"),
+        ("ledger.csv", -1, 0.0, "residents"),
+        ("ledger.csv", 10, 1.5, "bad_fraction"),
+    ],
+)
+def test_impossible_request_is_refused(
+    tmp_path: Path, name: str, residents: int, bad_fraction: float, message: str
+) -> None:
+    """An unknown suffix, a negative count or a share above 1 is a ValueError; no file appears."""
+    with pytest.raises(ValueError, match=message):
+        write_ledger(tmp_path / name, residents, seed=1, today=TODAY, bad_fraction=bad_fraction)
+    assert not (tmp_path / name).exists()
