@@ -19,7 +19,7 @@ from core import configure_logging, create_engine, load_settings, upgrade_to_hea
 T = TypeVar("T")
 
 console = Console()
-err_console = Console(stderr=True)
+err_console = Console(stderr=True, soft_wrap=True)
 
 
 def fail(message_zh: str, message_en: str, code: int = 2) -> NoReturn:

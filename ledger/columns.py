@@ -130,7 +130,7 @@ class HeaderMap:
             zh = "、".join(HEADERS[f][0] for f in missing)
             en = ", ".join(f.value for f in missing)
             raise HeaderError(
-                f"缺少必需的列：{zh}。请检查第一行表头（可用中文或英文列名）",
+                f"缺少必需的列：{zh}。请检查表头行（列名可用中文或英文）",
                 f"missing required column(s): {en}; check the header row",
             )
         return cls(positions=positions, titles=titles, ignored=tuple(ignored))

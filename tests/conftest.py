@@ -70,24 +70,28 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(
-    request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
-) -> str:
+def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> str:
     """The URL of an empty, migrated database: every database test runs on both stores."""
     if request.param == "sqlite":
         path = tmp_path / "outreach.db"
         shutil.copyfile(sqlite_template, path)
         return f"sqlite+aiosqlite:///{path}"
     url: str = request.getfixturevalue("postgres_url")
+    asyncio.run(_empty(url))
     return url
+
+
+async def _empty(url: str) -> None:
+    engine = create_engine(url)
+    async with engine.begin() as connection:
+        await connection.execute(text("TRUNCATE residents"))
+    await engine.dispose()
 
 
 @pytest.fixture
 async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    """An engine on an empty residents table."""
+    """An engine on the empty database of `database_url`."""
     engine = create_engine(database_url)
-    async with engine.begin() as connection:
-        await connection.execute(text("DELETE FROM residents"))
     yield engine
     await engine.dispose()
 
