@@ -1,1 +1,1 @@
-"""TODO."""
+"""Outreach campaigns: planner, rendering, dispatch queue, scheduling and reports (issue 4)."""
