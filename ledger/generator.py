@@ -53,7 +53,7 @@ def generate_residents(
     _check(residents, bad_fraction)
     population = Population(seed, today)
     rnd = population.rng.random
-    last_good: list[str] | None = None
+    last_good: tuple[str, str] | None = None  # ID number and name, copied: callers may edit rows
     for _ in range(residents):
         cells = population.resident()
         if bad_fraction and rnd() < bad_fraction:
@@ -62,7 +62,7 @@ def generate_residents(
                 fault = Fault.CHECK_CHARACTER  # nothing to duplicate yet
             yield _spoil(population, cells, fault, last_good), fault
         else:
-            last_good = cells
+            last_good = cells[_ID], cells[_NAME]
             yield cells, None
 
 
@@ -125,7 +125,7 @@ def _check(residents: int, bad_fraction: float) -> None:
 
 
 def _spoil(
-    population: Population, cells: list[str], fault: Fault, last_good: list[str] | None
+    population: Population, cells: list[str], fault: Fault, last_good: tuple[str, str] | None
 ) -> list[str]:
     id_number = cells[_ID]
     if fault is Fault.CHECK_CHARACTER:
@@ -143,7 +143,7 @@ def _spoil(
         cells[_PENSION_STATUS] = population.pick(_UNKNOWN_STATUSES)
     elif fault is Fault.DUPLICATE_ID and last_good is not None:
         # The same person entered twice, as when two villages both list them.
-        cells[_ID], cells[_NAME] = last_good[_ID], last_good[_NAME]
+        cells[_ID], cells[_NAME] = last_good
     elif fault is Fault.SCIENTIFIC_ID:
         # What Excel shows for an 18-digit number in a General cell: six significant digits.
         mantissa = f"{id_number[0]}.{id_number[1:6]}".rstrip("0").rstrip(".")
