@@ -1,6 +1,7 @@
 """Ledger import throughput and peak memory, on SQLite and PostgreSQL; prints one JSON object.
 
-    python benchmarks/ledger_import.py [--rows 1000000] [--xlsx-rows 100000] [--stores sqlite,postgresql]
+    python benchmarks/ledger_import.py [--rows 1000000] [--xlsx-rows 100000]
+        [--stores sqlite,postgresql]
 
 Each import runs in a fresh child process, so that its peak RSS is the import's own.
 """
@@ -29,7 +30,9 @@ from core import create_engine, today, upgrade_to_head  # noqa: E402
 from ledger import import_ledger  # noqa: E402
 from ledger.generator import write_ledger  # noqa: E402
 
-PG_ADMIN = os.environ.get("TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
+PG_ADMIN = os.environ.get(
+    "TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+)
 
 
 async def _pg_database() -> tuple[str, str]:
@@ -52,7 +55,8 @@ async def _import_once(url: str, path: Path) -> dict[str, float]:
     engine = create_engine(url)
     await upgrade_to_head(engine)
     started = time.perf_counter()
-    result = await import_ledger(engine, path, today=today(), errors_path=path.with_suffix(".err.csv"))
+    errors = path.with_suffix(".err.csv")
+    result = await import_ledger(engine, path, today=today(), errors_path=errors)
     seconds = time.perf_counter() - started
     await engine.dispose()
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -69,7 +73,10 @@ def _child(url: str, path: Path) -> dict[str, float]:
     """Run one import in a fresh interpreter and read back its figures."""
     out = subprocess.run(
         [sys.executable, __file__, "--child", url, str(path)],
-        check=True, capture_output=True, text=True, env={**os.environ, "LOG_LEVEL": "WARNING"},
+        check=True,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "LOG_LEVEL": "WARNING"},
     )
     figures: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
     return figures

@@ -1,1 +1,1 @@
-"""The Telegram bot: routers, middlewares and keyboards on top of faq, pension and ledger (issue 5)."""
+"""The Telegram bot: routers, middlewares, keyboards over faq, pension and ledger (issue 5)."""

@@ -24,10 +24,15 @@ def _mask(value: Any) -> Any:
     if isinstance(value, list | tuple | set | frozenset):
         # Sets too: JSON renders them through repr, unmasked.
         return type(value)(_mask(v) for v in value)
-    if isinstance(value, int) and not isinstance(value, bool) and 10**10 <= abs(value) < 10**19:
-        # Numbers long enough to be a phone or an ID read as an int from a spreadsheet.
-        return mask_text(str(value))
-    return value
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int | float):
+        # A phone or ID number read as a number from a spreadsheet (13812345678.0).
+        if 1e10 <= abs(value) < 1e19 and float(value).is_integer():
+            return mask_text(str(int(value)))
+        return value
+    # Anything else is rendered through repr by both renderers: mask that text now.
+    return mask_text(repr(value))
 
 
 def mask_processor(

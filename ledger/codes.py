@@ -16,7 +16,14 @@ class LabelledCode(StrEnum):
     @classmethod
     def parse(cls, text: str) -> LabelledCode | None:
         """The code a cell means, or None when the text is not one of ours."""
-        return _LOOKUP.get(cls, {}).get(_fold(text))
+        table = _LOOKUP.get(cls, {})
+        folded = _fold(text)
+        found = table.get(folded)
+        if found is None and folded.endswith(")") and "(" in folded:
+            # "男（male）": the form error messages and `choices()` show, copied back by staff.
+            label, _, code = folded[:-1].partition("(")
+            found = table.get(code) or table.get(label)
+        return found
 
     @classmethod
     def choices(cls) -> str:
@@ -102,9 +109,12 @@ class MedicalScheme(LabelledCode):
     RESIDENT = "resident"
 
 
+_FOLD = str.maketrans({"（": "(", "）": ")", "／": "/", " ": None, "\u3000": None, "\t": None})
+
+
 def _fold(text: str) -> str:
     # Staff type full-width brackets, stray spaces and mixed case; none of it changes the meaning.
-    return text.strip().replace("（", "(").replace("）", ")").replace(" ", "").lower()
+    return text.translate(_FOLD).lower()
 
 
 # Label first, then aliases seen in real ledgers. A list of pairs, not a dict: members of different

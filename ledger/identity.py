@@ -48,6 +48,8 @@ class IdNumber:
 
 def check_character(first17: str) -> str:
     """The ISO 7064 MOD 11-2 check character for the first 17 digits."""
+    if len(first17) != 17 or not (first17.isascii() and first17.isdigit()):
+        raise ValueError(f"need 17 ASCII digits, got {len(first17)} characters")
     return _CHECK_CHARS[sum(map(mul, map(int, first17), _WEIGHTS)) % 11]
 
 

@@ -1,1 +1,1 @@
-"""The aiohttp application: staff and ledger API, gateway callbacks, health and metrics (issues 4-7)."""
+"""The aiohttp app: staff and ledger API, gateway callbacks, health, metrics (issues 4-7)."""

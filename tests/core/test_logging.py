@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterator
+from datetime import date
 from typing import Any, NamedTuple
 
 import pytest
 import structlog
 
 from core import configure_logging, get_logger, mask_processor
+from ledger import check_character, parse_id_number
 
 ID = "532504199001011234"
 ID_MASKED = "5325**********1234"
@@ -197,3 +199,17 @@ def test_debug_is_filtered_below_the_configured_level(
     get_logger().warning("loud")
     _, lines = _lines(json_logs)
     assert [line["event"] for line in lines] == ["loud"]
+
+
+def test_spreadsheet_floats_and_objects_are_masked() -> None:
+    """A phone read as a float, and an object rendered through repr, reach the log masked."""
+    first17 = "53250419900101123"
+    number = first17 + check_character(first17)
+    holder = parse_id_number(number, today=date(2026, 11, 22))
+
+    event = mask_processor(None, "info", {"event": "x", "phone": 13812345678.0, "who": holder})
+
+    assert event["phone"] == "138****5678"
+    assert "IdNumber(" in event["who"]
+    assert number not in event["who"]
+    assert number[:4] + "*" * 10 + number[-4:] in event["who"]

@@ -34,11 +34,14 @@ def phones(draw: st.DrawFn) -> str:
 
 @st.composite
 def written_phones(draw: st.DrawFn) -> tuple[str, str]:
-    """A phone as people write it (with or without a country code, grouped 3-4-4) and its digits."""
+    """A phone as people write it (with or without a country code, in groups) and its digits."""
     phone = draw(phones())
-    prefix = draw(st.sampled_from(["", "+86", "+86 ", "+86-", "0086", "0086 ", "86", "86 "]))
+    # A bare "86" is a prefix only when glued on: "86 138…" may be another figure and a phone.
+    prefix = draw(st.sampled_from(["", "+86", "+86 ", "+86-", "0086", "0086 ", "86"]))
+    groups = draw(st.sampled_from([(3, 7), (4, 7), (3, 6), (5, 11)]))
     sep = draw(st.sampled_from(["", " ", "-"]))
-    return f"{prefix}{phone[:3]}{sep}{phone[3:7]}{sep}{phone[7:]}", phone
+    a, b = groups
+    return f"{prefix}{phone[:a]}{sep}{phone[a:b]}{sep}{phone[b:]}".rstrip(" -"), phone
 
 
 # Surrounding text: anything, weighted towards what ledgers and logs hold around an identifier.
@@ -200,3 +203,13 @@ def test_numbers_that_are_not_identifiers_are_left_alone(text: str) -> None:
 def test_amounts_and_dates_are_never_masked(text: str) -> None:
     """Dates and amounts up to ten digits, listed with '、', are never mistaken for identifiers."""
     assert mask_text(text) == text
+
+
+def test_full_width_phone_is_masked() -> None:
+    """Full-width digits are the same phone to a reader and are masked like ASCII ones."""
+    assert mask_text("电话１３８１２３４５６７８") == "电话138****5678"
+
+
+def test_bare_86_before_a_spaced_phone_stays_text() -> None:
+    """'86 ' before a phone is kept as written; only the phone itself is masked."""
+    assert mask_text("房号 86 13812345678") == "房号 86 138****5678"

@@ -96,3 +96,15 @@ async def test_real_redis_round_trips(redis: Redis) -> None:
         assert await redis.xrange("outreach:test:stream") == [(entry_id, {"k": "v"})]
     finally:
         await client.aclose()
+
+
+async def test_embedded_clients_share_one_server() -> None:
+    """Two clients created from 'embedded' in one process see each other's data."""
+    writer, reader = create_redis(EMBEDDED_REDIS), create_redis(EMBEDDED_REDIS)
+    await writer.set("outreach:test:shared", "yes")
+    try:
+        assert await reader.get("outreach:test:shared") == "yes"
+    finally:
+        await writer.delete("outreach:test:shared")
+        await writer.aclose()
+        await reader.aclose()

@@ -147,3 +147,13 @@ def test_choices_lists_every_label_with_its_code(code_type: type[LabelledCode]) 
 def test_choices_of_sex() -> None:
     """The choices for sex read exactly as staff see them in an error message."""
     assert Sex.choices() == "男（male）、女（female）"
+
+
+def test_label_with_code_as_shown_in_messages_parses() -> None:
+    """'男（male）', the form error messages list, parses when staff copy it back."""
+    from ledger import Group, Sex
+
+    assert Sex.parse("男（male）") is Sex.MALE
+    assert Group.parse("外卖骑手 (rider)") is Group.RIDER
+    assert Group.parse("外卖／快递员") is Group.RIDER
+    assert Sex.parse("男　性") is Sex.MALE

@@ -64,7 +64,7 @@ def read_errors(path: Path) -> list[dict[str, str]]:
 async def test_csv_rows_become_residents_with_derived_fields(
     engine: AsyncEngine, tmp_path: Path
 ) -> None:
-    """A clean CSV imports every row, normalises phones and codes, and derives birth date and sex."""
+    """A clean CSV imports every row, normalises phones and codes, derives birth date and sex."""
     result = await import_ledger(engine, write_csv(tmp_path / "l.csv", good_rows()), today=TODAY)
 
     assert result.as_json() == {"rows": 3, "inserted": 3, "updated": 0, "rejected": 0}
@@ -150,7 +150,7 @@ async def test_headers_in_english_and_with_half_width_brackets(
 
 
 async def test_header_found_below_a_title_row(engine: AsyncEngine, tmp_path: Path) -> None:
-    """A title line above the header (as printed ledgers have) is skipped; rows keep their numbers."""
+    """A title line above the header (as printed ledgers have) is skipped; rows keep numbers."""
     path = tmp_path / "l.csv"
     with path.open("w", encoding="utf-8", newline="") as f:
         writer = csv.writer(f)
@@ -216,7 +216,7 @@ async def test_errors_file_masks_identifiers(engine: AsyncEngine, tmp_path: Path
 
 
 async def test_missing_required_column_writes_nothing(engine: AsyncEngine, tmp_path: Path) -> None:
-    """A file without an ID column is refused whole, with the column to add, and nothing is written."""
+    """A file without an ID column is refused whole, naming the column; nothing is written."""
     path = write_csv(tmp_path / "l.csv", [["张三", "13812345678"]], header=("姓名", "联系电话"))
 
     with pytest.raises(HeaderError) as caught:
