@@ -45,7 +45,8 @@ def demo(
             if result.errors_path:
                 console.print(f"   被拒绝行的原因 / reasons: {result.errors_path}")
             console.print(f"[bold]3. 分组人数 / Segment counts[/]（{day.isoformat()}）")
-            table = Table("分组 segment", "人数 residents", "说明 description")
+            table = Table("分组 segment", "人数 residents")
+            table.add_column("说明 description", overflow="fold")
             async with engine.connect() as connection:
                 for segment in builtin_segments().values():
                     n = await count_segment(connection, segment, day)
