@@ -22,7 +22,7 @@ def import_(
         typer.Option(help="被拒绝行的明细文件（默认与台账同目录）/ Where rejected rows go."),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON / Print JSON.")] = False,
-    batch_size: Annotated[int, typer.Option(min=100, max=50_000, hidden=True)] = 5000,
+    batch_size: Annotated[int | None, typer.Option(min=100, max=100_000, hidden=True)] = None,
 ) -> None:
     """导入台账：好的行入库，坏的行写入明细文件 / Import a ledger; bad rows are reported."""
 

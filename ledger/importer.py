@@ -121,7 +121,7 @@ async def import_ledger(
     *,
     today: date,
     errors_path: Path | None = None,
-    batch_size: int = 5000,
+    batch_size: int | None = None,
 ) -> ImportResult:
     """Import `path` into the residents table; every rejected row is written to the errors file.
 
@@ -138,6 +138,7 @@ async def import_ledger(
         async with engine.connect() as connection:
             writer = await open_writer(connection, parser.columns)
             pipeline = _Pipeline(writer)
+            per_batch = batch_size or writer.batch_size
             batch: list[Values] = []
             for line, cells in rows:
                 if not any(cells):
@@ -148,7 +149,7 @@ async def import_ledger(
                     first = seen.setdefault(_id_key(parsed[0]), line)
                     if first == line:
                         batch.append(parsed)
-                        if len(batch) >= batch_size:
+                        if len(batch) >= per_batch:
                             await pipeline.submit(batch)
                             batch = []
                         elif len(batch) % _YIELD_EVERY == 0:

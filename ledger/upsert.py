@@ -19,6 +19,9 @@ _ALWAYS_REPLACED = frozenset({"id_number", "name", "sex", "birth_date"})
 class BatchWriter(Protocol):
     """Writes batches of resident rows; returns how many of each batch were new."""
 
+    #: Rows per transaction that measured fastest for this database (benchmarks/README.md).
+    batch_size: int
+
     async def write(self, rows: Sequence[tuple[Any, ...]]) -> int: ...
 
 
@@ -45,6 +48,8 @@ class SqliteWriter:
     One transaction a batch.
     """
 
+    batch_size = 20_000  # fewer, larger transactions: each WAL commit is costly at this size
+
     def __init__(self, connection: Any, columns: Sequence[str]) -> None:
         _check(columns)
         self._connection = connection  # aiosqlite.Connection
@@ -54,9 +59,17 @@ class SqliteWriter:
             f"INSERT INTO residents ({names}) VALUES ({marks}) "  # noqa: S608 (model columns only)
             f"ON CONFLICT (id_number) DO UPDATE SET {_assignments(columns, 'excluded')}"
         )
+        self._tuned = False
 
     async def write(self, rows: Sequence[tuple[Any, ...]]) -> int:
         """Upsert one batch in one transaction."""
+        if not self._tuned:
+            # Measured on a million rows: the default 2 MB page cache thrashes on the random-order
+            # ID index, and checkpointing the WAL every 4 MB costs an fsync every few batches.
+            # Both are settings of this connection only.
+            await self._connection.execute("PRAGMA cache_size=-32768")
+            await self._connection.execute("PRAGMA wal_autocheckpoint=16384")
+            self._tuned = True
         # A new row takes rowid max+1 and an updated row keeps its own, so the growth of the
         # largest rowid inside one write transaction is exactly the number of new residents.
         await self._connection.execute("BEGIN IMMEDIATE")
@@ -75,6 +88,8 @@ class SqliteWriter:
 
 class PostgresWriter:
     """COPY into a temporary table, then one INSERT … SELECT … ON CONFLICT a batch."""
+
+    batch_size = 5_000  # smaller batches keep PostgreSQL merging while the next is parsed
 
     def __init__(self, connection: Any, columns: Sequence[str]) -> None:
         _check(columns)
