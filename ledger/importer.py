@@ -15,9 +15,8 @@ from typing import IO, Any
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.logging import get_logger
-from ledger.columns import Field
 from ledger.record import RowError, RowParser, Values
-from ledger.source import open_ledger
+from ledger.source import Row, open_ledger
 from ledger.upsert import BatchWriter, open_writer
 
 log = get_logger(__name__)
@@ -109,6 +108,12 @@ class _Pipeline:
             self.inserted += await task
         return self.inserted
 
+    async def abandon(self) -> None:
+        """After a failure: let the batch in flight end either way, never leave it dangling."""
+        if self._in_flight is not None:
+            task, self._in_flight = self._in_flight, None
+            await asyncio.gather(task, return_exceptions=True)
+
 
 def default_errors_path(path: Path) -> Path:
     """Where rejected rows are reported when no path is given: beside the file."""
@@ -130,41 +135,58 @@ async def import_ledger(
     """
     result = ImportResult()
     report_path = errors_path or default_errors_path(path)
-    seen: dict[int, int] = {}  # ID number (as an int: a third of the memory) → its row
     with open_ledger(path) as (header, rows), _report(report_path) as report:
         result.ignored_columns = header.ignored
         parser = RowParser(header, today=today)
-        id_title = header.titles[Field.ID_NUMBER]
         async with engine.connect() as connection:
             writer = await open_writer(connection, parser.columns)
             pipeline = _Pipeline(writer)
-            per_batch = batch_size or writer.batch_size
-            batch: list[Values] = []
-            for line, cells in rows:
-                if not any(cells):
-                    continue
-                result.rows += 1
-                parsed = parser.parse(line, cells)
-                if isinstance(parsed, tuple):
-                    first = seen.setdefault(_id_key(parsed[0]), line)
-                    if first == line:
-                        batch.append(parsed)
-                        if len(batch) >= per_batch:
-                            await pipeline.submit(batch)
-                            batch = []
-                        elif len(batch) % _YIELD_EVERY == 0:
-                            await asyncio.sleep(0)  # let the write in flight make progress
-                        continue
-                    parsed = [_duplicate(line, first, id_title, parsed[1])]
-                result.rejected += 1
-                result.reasons.update(_reason_kind(e) for e in parsed)
-                report.write(parsed)
-            await pipeline.submit(batch)
-            result.inserted = await pipeline.drain()
+            try:
+                await _stream(
+                    rows, parser, pipeline, batch_size or writer.batch_size, report, result
+                )
+                result.inserted = await pipeline.drain()
+            except BaseException:
+                await pipeline.abandon()
+                raise
         result.updated = result.rows - result.rejected - result.inserted
         result.errors_path = report_path if report.used else None
     log.info("ledger_imported", file=path.name, **result.as_json())
     return result
+
+
+async def _stream(
+    rows: Iterator[Row],
+    parser: RowParser,
+    pipeline: _Pipeline,
+    batch_size: int,
+    report: _ErrorReport,
+    result: ImportResult,
+) -> None:
+    """Check each row; hand good ones to the pipeline in batches, report the others."""
+    seen: dict[int, int] = {}  # ID number (as an int: a third of the memory) → its row
+    id_title = parser.id_title
+    batch: list[Values] = []
+    for line, cells in rows:
+        if not any(cells):
+            continue
+        result.rows += 1
+        parsed = parser.parse(line, cells)
+        if isinstance(parsed, tuple):
+            first = seen.setdefault(_id_key(parsed[0]), line)
+            if first == line:
+                batch.append(parsed)
+                if len(batch) >= batch_size:
+                    await pipeline.submit(batch)
+                    batch = []
+                elif len(batch) % _YIELD_EVERY == 0:
+                    await asyncio.sleep(0)  # let the write in flight make progress
+                continue
+            parsed = [_duplicate(line, first, id_title, parsed[1])]
+        result.rejected += 1
+        result.reasons.update(_reason_kind(e) for e in parsed)
+        report.write(parsed)
+    await pipeline.submit(batch)
 
 
 def _id_key(id_number: str) -> int:

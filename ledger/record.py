@@ -120,6 +120,8 @@ class RowParser:
         self._today = today
         self._id_at = header.positions[Field.ID_NUMBER]
         self._name_at = header.positions[Field.NAME]
+        #: The ID column's header as staff wrote it, for errors about the whole number.
+        self.id_title = header.titles[Field.ID_NUMBER]
         self._width = max(header.positions.values()) + 1
         self._cells: list[tuple[Field, int, Callable[[str], Any]]] = [
             (field, index, self._parser_for(field))

@@ -293,3 +293,33 @@ async def test_status_never_with_a_paid_month_is_rejected(
 
     assert result.rejected == 1
     assert "未参保" in read_errors(tmp_path / "e.csv")[0]["原因"]
+
+
+async def test_database_failure_mid_import_surfaces(
+    engine: AsyncEngine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A write that fails part-way raises to the caller; batches already written stay written."""
+    import ledger.importer
+    from ledger.upsert import open_writer as real_open
+
+    async def failing_open(connection: Any, columns: Any) -> Any:
+        writer = await real_open(connection, columns)
+        real_write, calls = writer.write, []
+
+        async def write(rows: Any) -> int:
+            calls.append(len(rows))
+            if len(calls) == 2:
+                raise ConnectionResetError("database went away")
+            return await real_write(rows)
+
+        writer.write = write  # type: ignore[method-assign]
+        return writer
+
+    monkeypatch.setattr(ledger.importer, "open_writer", failing_open)
+
+    with pytest.raises(ConnectionResetError):
+        await import_ledger(
+            engine, write_csv(tmp_path / "l.csv", good_rows()), today=TODAY, batch_size=1
+        )
+
+    assert set(await residents(engine)) == {ZHANG}
