@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.logging import get_logger
 from ledger.record import RowError, RowParser, Values
-from ledger.source import Row, open_ledger
+from ledger.source import Row, Unreadable, open_ledger
 from ledger.upsert import BatchWriter, open_writer
 
 log = get_logger(__name__)
@@ -168,10 +168,15 @@ async def _stream(
     id_title = parser.id_title
     batch: list[Values] = []
     for line, cells in rows:
-        if not any(cells):
+        if isinstance(cells, Unreadable):
+            parsed: Values | list[RowError] = [
+                RowError(line, "整行 whole row", "", cells.reason_zh, cells.reason_en)
+            ]
+        elif not any(cells):
             continue
+        else:
+            parsed = parser.parse(line, cells)
         result.rows += 1
-        parsed = parser.parse(line, cells)
         if isinstance(parsed, tuple):
             first = seen.setdefault(_id_key(parsed[0]), line)
             if first == line:

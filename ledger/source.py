@@ -6,6 +6,7 @@ import codecs
 import csv
 from collections.abc import Generator, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import IO, Any
@@ -26,8 +27,16 @@ class SourceError(ValueError):
         self.message_en = message_en
 
 
-#: A data row: its row number as a spreadsheet shows it (header = its own row), and its cells.
-Row = tuple[int, list[str]]
+@dataclass(frozen=True, slots=True)
+class Unreadable:
+    """A line the file format itself cannot parse; the lines after it are still read."""
+
+    reason_zh: str
+    reason_en: str
+
+
+#: A data row: its row number as a spreadsheet shows it, and its cells (or why it has none).
+Row = tuple[int, list[str] | Unreadable]
 
 
 def detect_encoding(path: Path) -> str:
@@ -98,7 +107,7 @@ def _cell(value: Any) -> str:
 def _find_header(rows: Iterator[Row]) -> tuple[HeaderMap, int]:
     first_error: HeaderError | None = None
     for number, cells in rows:
-        if not any(c.strip() for c in cells):
+        if isinstance(cells, Unreadable) or not any(c.strip() for c in cells):
             continue
         try:
             return HeaderMap.from_row(cells), number
@@ -115,7 +124,21 @@ def _csv_rows(stream: IO[str]) -> Iterator[Row]:
     first = stream.readline()
     stream.seek(0)
     reader = csv.reader(stream, delimiter=_sniff_delimiter(first))
-    yield from enumerate(reader, start=1)
+    number = 0
+    while True:
+        number += 1
+        try:
+            yield number, next(reader)
+        except StopIteration:
+            return
+        except csv.Error as err:
+            # The reader resynchronises on the next line: report this one, keep the rest.
+            yield (
+                number,
+                Unreadable(
+                    f"这一行无法按 CSV 格式读取（{err}）", f"the line is not valid CSV ({err})"
+                ),
+            )
 
 
 def _xlsx_rows(path: Path) -> Generator[Row, None, None]:

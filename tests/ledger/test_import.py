@@ -323,3 +323,19 @@ async def test_database_failure_mid_import_surfaces(
         )
 
     assert set(await residents(engine)) == {ZHANG}
+
+
+async def test_unparseable_csv_line_is_reported_and_the_rest_imported(
+    engine: AsyncEngine, tmp_path: Path
+) -> None:
+    """A line the CSV reader cannot parse is one rejected row, not the end of the import."""
+    rows = good_rows()
+    rows.insert(1, ["巨大", "x" * 200_000, "", "", "", "", "", "", "", ""])
+    path = write_csv(tmp_path / "l.csv", rows)
+
+    result = await import_ledger(engine, path, today=TODAY, errors_path=tmp_path / "e.csv")
+
+    assert result.as_json() == {"rows": 4, "inserted": 3, "updated": 0, "rejected": 1}
+    (error,) = read_errors(tmp_path / "e.csv")
+    assert (error["行号 Row"], error["列 Column"]) == ("3", "整行 whole row")
+    assert "CSV" in error["原因"]
