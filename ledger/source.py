@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import zipfile
 from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -142,22 +143,16 @@ def _csv_rows(stream: IO[str]) -> Iterator[Row]:
 
 
 def _xlsx_rows(path: Path) -> Generator[Row, None, None]:
-    from openpyxl import load_workbook  # only the XLSX path pays for the import
+    from ledger.xlsx import XlsxError, iter_xlsx_rows  # only the XLSX path pays for the import
 
     try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except Exception as err:
+        yield from iter_xlsx_rows(path)
+    except (XlsxError, zipfile.BadZipFile) as err:
         raise SourceError(
             "无法打开 Excel 文件，文件可能已损坏或不是 .xlsx 格式（旧版 .xls 请另存为 .xlsx）",
-            f"cannot open the workbook ({type(err).__name__}); it may be damaged or not .xlsx "
+            f"cannot open the workbook ({err}); it may be damaged or not .xlsx "
             "(save an old .xls as .xlsx)",
         ) from err
-    try:
-        sheet = workbook.worksheets[0]
-        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-            yield number, [_cell(v) for v in values]
-    finally:
-        workbook.close()
 
 
 @contextmanager
