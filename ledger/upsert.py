@@ -6,7 +6,9 @@ value where the new one is NULL. Column names come only from the model, never fr
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Sequence
+from datetime import date
 from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -52,6 +54,9 @@ class SqliteWriter:
 
     def __init__(self, connection: Any, columns: Sequence[str]) -> None:
         _check(columns)
+        # sqlite3's implicit date adapter is deprecated from Python 3.12; store dates as the ISO
+        # text SQLAlchemy's Date type reads back, through the C method rather than a Python shim.
+        sqlite3.register_adapter(date, date.isoformat)
         self._connection = connection  # aiosqlite.Connection
         names = ", ".join(columns)
         marks = ", ".join("?" * len(columns))
