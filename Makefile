@@ -35,6 +35,7 @@ test: $(STAMP) services lint typecheck
 bench: $(STAMP) services
 	$(BIN)/python benchmarks/ledger_import.py
 	$(BIN)/python benchmarks/segment_count.py
+	$(BIN)/python benchmarks/xlsx_read.py
 	$(BIN)/python benchmarks/pension.py
 
 clean:
