@@ -35,7 +35,7 @@ def import_(
     try:
         result = run(work())
     except (SourceError, HeaderError) as err:
-        fail(f"{err.message_zh}。未导入任何数据。", f"{err.message_en}. Nothing was imported.")
+        fail(f"{err.zh}。未导入任何数据。", f"{err.en}. Nothing was imported.")
     if as_json:
         print_json(result.as_json())
         return

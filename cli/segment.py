@@ -57,8 +57,8 @@ def resolve(spec: str) -> Segment:
         return load_segment_file(path)
     except SpecError as err:
         fail(
-            f"分组规格有误（{err.path}）：{err.message_zh}",
-            f"bad spec at {err.path}: {err.message_en}",
+            f"分组规格有误（{err.path}）：{err.zh}",
+            f"bad spec at {err.path}: {err.en}",
         )
 
 

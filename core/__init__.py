@@ -2,6 +2,7 @@
 
 from core.clock import RESIDENT_TZ, today
 from core.database import Base, create_engine, create_session_factory, is_sqlite
+from core.errors import BilingualError
 from core.logging import configure_logging, get_logger, mask_processor
 from core.masking import mask_id_number, mask_phone, mask_text
 from core.migrate import upgrade_to_head
@@ -12,6 +13,7 @@ __all__ = [
     "EMBEDDED_REDIS",
     "RESIDENT_TZ",
     "Base",
+    "BilingualError",
     "Settings",
     "configure_logging",
     "create_engine",

@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from core.errors import BilingualError
+
 
 class Field(StrEnum):
     """A column of the ledger file, by the resident attribute it fills."""
@@ -88,13 +90,8 @@ def fold_header(text: str) -> str:
 _BY_HEADER: dict[str, Field] = {fold_header(h): f for f, hs in HEADERS.items() for h in hs}
 
 
-class HeaderError(ValueError):
+class HeaderError(BilingualError):
     """The header row makes the whole file unusable; nothing was imported."""
-
-    def __init__(self, message_zh: str, message_en: str) -> None:
-        super().__init__(f"{message_zh}\n{message_en}")
-        self.message_zh = message_zh
-        self.message_en = message_en
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from operator import mul
 
+from core.errors import BilingualError
 from ledger.codes import Sex
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -23,13 +24,8 @@ def _digits(text: str) -> bool:
     return text.isascii() and text.isdigit()
 
 
-class IdentityError(ValueError):
-    """A value that cannot be a valid ID number or phone; the message says why, in Chinese."""
-
-    def __init__(self, reason_zh: str, reason_en: str) -> None:
-        super().__init__(f"{reason_zh} / {reason_en}")
-        self.reason_zh = reason_zh
-        self.reason_en = reason_en
+class IdentityError(BilingualError):
+    """A value that cannot be a valid ID number or phone, and why."""
 
 
 @dataclass(frozen=True, slots=True)

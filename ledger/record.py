@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from core.errors import BilingualError
 from core.masking import mask_id_number, mask_phone, mask_text
 from ledger.codes import (
     Employment,
@@ -68,11 +69,8 @@ class RowError:
     name: str = ""
 
 
-class _CellError(ValueError):
-    def __init__(self, reason_zh: str, reason_en: str) -> None:
-        super().__init__(reason_en)
-        self.reason_zh = reason_zh
-        self.reason_en = reason_en
+class _CellError(BilingualError):
+    """A cell whose text means nothing for its column."""
 
 
 def parse_month(text: str, *, today: date) -> date:
@@ -167,9 +165,7 @@ class RowParser:
         try:
             id_number = parse_id_number(raw_id, today=self._today)
         except IdentityError as err:
-            errors.append(
-                self._error(line, Field.ID_NUMBER, raw_id, err.reason_zh, err.reason_en, name)
-            )
+            errors.append(self._error(line, Field.ID_NUMBER, raw_id, err.zh, err.en, name))
             values: list[Any] = [None, name, None, None]
         else:
             values = [id_number.value, name, id_number.sex.value, id_number.birth_date]
@@ -181,7 +177,7 @@ class RowParser:
             try:
                 values.append(parse(text))
             except (_CellError, IdentityError) as err:
-                errors.append(self._error(line, field, text, err.reason_zh, err.reason_en, name))
+                errors.append(self._error(line, field, text, err.zh, err.en, name))
                 values.append(None)
         if values[3] is not None:
             errors.extend(self._check_months(line, values, name))

@@ -12,6 +12,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import IO, Any
 
+from core.errors import BilingualError
 from ledger.columns import HeaderError, HeaderMap
 
 #: How many rows above the header a file may carry (titles, units, dates).
@@ -19,13 +20,8 @@ _HEADER_SEARCH_ROWS = 10
 _CHUNK = 1 << 20
 
 
-class SourceError(ValueError):
+class SourceError(BilingualError):
     """The file as a whole cannot be read; nothing was imported."""
-
-    def __init__(self, message_zh: str, message_en: str) -> None:
-        super().__init__(f"{message_zh}\n{message_en}")
-        self.message_zh = message_zh
-        self.message_en = message_en
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from core.errors import BilingualError
 
-class SpecError(ValueError):
-    """A segment specification that cannot be used, with where and why."""
 
-    def __init__(self, path: str, message_zh: str, message_en: str) -> None:
-        super().__init__(f"{path}: {message_zh} / {message_en}")
+class SpecError(BilingualError):
+    """A segment specification that cannot be used, with where (`path`) and why."""
+
+    def __init__(self, path: str, zh: str, en: str) -> None:
+        super().__init__(zh, en)
         self.path = path
-        self.message_zh = message_zh
-        self.message_en = message_en
+
+    def __str__(self) -> str:
+        return f"{self.path}: {super().__str__()}"

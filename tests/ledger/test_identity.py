@@ -56,13 +56,13 @@ def phones(draw: st.DrawFn) -> str:
 def _reason(raw: str) -> str:
     with pytest.raises(IdentityError) as caught:
         parse_id_number(raw, today=TODAY)
-    return caught.value.reason_zh
+    return caught.value.zh
 
 
 def _phone_reason(raw: str) -> str:
     with pytest.raises(IdentityError) as caught:
         parse_phone(raw)
-    return caught.value.reason_zh
+    return caught.value.zh
 
 
 # ID numbers

@@ -222,7 +222,7 @@ async def test_missing_required_column_writes_nothing(engine: AsyncEngine, tmp_p
     with pytest.raises(HeaderError) as caught:
         await import_ledger(engine, path, today=TODAY)
 
-    assert "公民身份号码" in caught.value.message_zh
+    assert "公民身份号码" in caught.value.zh
     assert await residents(engine) == {}
 
 
@@ -235,7 +235,7 @@ async def test_undecodable_file_writes_nothing(engine: AsyncEngine, tmp_path: Pa
     with pytest.raises(SourceError) as caught:
         await import_ledger(engine, path, today=TODAY, batch_size=1)
 
-    assert "编码" in caught.value.message_zh
+    assert "编码" in caught.value.zh
     assert await residents(engine) == {}
 
 

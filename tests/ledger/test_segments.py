@@ -329,7 +329,7 @@ def test_bad_specs_say_where_and_why(spec: str, path: str, fragment: str) -> Non
     with pytest.raises(SpecError) as caught:
         load_segment(spec)
     assert caught.value.path == path
-    assert fragment in caught.value.message_en + caught.value.message_zh
+    assert fragment in caught.value.en + caught.value.zh
 
 
 def test_values_are_bound_parameters_never_sql_text() -> None:

@@ -526,8 +526,8 @@ def test_source_translates_reader_errors(tmp_path: Path) -> None:
     path.write_bytes(b"not a zip")
     with pytest.raises(SourceError) as raised, open_ledger(path):
         pass
-    assert "Excel" in raised.value.message_zh
-    assert "workbook" in raised.value.message_en
+    assert "Excel" in raised.value.zh
+    assert "workbook" in raised.value.en
 
 
 # tmp_path is shared by the examples of a test; each example overwrites its files.
