@@ -16,7 +16,8 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
-import ledger.xlsx
+import ledger.xlsx.fast_rows
+import ledger.xlsx.workbook
 from ledger.generator import write_ledger
 from ledger.source import SourceError, _cell, open_ledger
 from ledger.xlsx import XlsxError, iter_xlsx_rows
@@ -402,6 +403,16 @@ def test_strict_ooxml_reads_as_transitional(tmp_path: Path) -> None:
     assert reader_rows(strict) == reader_rows(plain)
 
 
+def test_row_inside_a_row_is_numbered_as_openpyxl_numbers_it(tmp_path: Path) -> None:
+    """A <row> nested in a row counts as a row, so the rows after it keep openpyxl's numbers."""
+    rows = (
+        '<row r="1"><c r="A1"><v>1</v></c></row>'
+        '<row><row></row><c r="A3"><v>3</v></c></row><row><c><v>4</v></c></row>'
+    )
+    path = make_xlsx(tmp_path / "n.xlsx", [("sheet1.xml", sheet_xml(rows))])
+    assert reader_rows(path) == openpyxl_rows(path) == [(1, ["1"]), (3, ["3"]), (4, ["4"])]
+
+
 def test_1904_date_system_is_honoured(tmp_path: Path) -> None:
     """Serial dates count from 1904 when the workbook says so."""
     rows = '<row r="1"><c r="A1" s="1"><v>1</v></c><c r="B1" s="1"><v>45352</v></c></row>'
@@ -425,7 +436,7 @@ def test_chunk_boundaries_change_nothing(
         tmp_path / "k.xlsx", [("sheet1.xml", sheet_xml(CELLS))], shared=SHARED, styles=STYLES
     )
     whole = [list(iter_xlsx_rows(path)), list(iter_xlsx_rows(mixed))]
-    monkeypatch.setattr(ledger.xlsx, "_CHUNK", chunk)
+    monkeypatch.setattr(ledger.xlsx.workbook, "_CHUNK", chunk)
     assert [list(iter_xlsx_rows(path)), list(iter_xlsx_rows(mixed))] == whole
 
 
@@ -454,8 +465,8 @@ def test_endless_row_raises_xlsx_error(tmp_path: Path, monkeypatch: pytest.Monke
     """A row longer than the limit stops the read rather than filling memory."""
     cells = "".join(f'<c r="A{n}"><v>{n}</v></c>' for n in range(1, 200))
     path = make_xlsx(tmp_path / "l.xlsx", [("sheet1.xml", sheet_xml(f'<row r="1">{cells}</row>'))])
-    monkeypatch.setattr(ledger.xlsx, "_CHUNK", 64)
-    monkeypatch.setattr(ledger.xlsx, "_ROW_LIMIT", 1000)
+    monkeypatch.setattr(ledger.xlsx.workbook, "_CHUNK", 64)
+    monkeypatch.setattr(ledger.xlsx.fast_rows, "_ROW_LIMIT", 1000)
     with pytest.raises(XlsxError, match="longer than"):
         list(iter_xlsx_rows(path))
 

@@ -1,0 +1,37 @@
+"""Which cell styles show a date, or a duration, by their number formats."""
+
+from __future__ import annotations
+
+from ledger.xlsx.errors import XlsxError
+from ledger.xlsx.parsers import elements
+
+Styles = tuple[frozenset[int], frozenset[int]]
+
+
+def date_styles(data: bytes) -> Styles:
+    """The cell styles (cellXfs indexes) whose number format shows a date, and a duration."""
+    from openpyxl.styles.numbers import (
+        builtin_format_code,
+        is_date_format,
+        is_timedelta_format,
+    )
+
+    custom: dict[int, str | None] = {}
+    formats: list[int] = []
+    try:
+        for path, attrs in elements(data):
+            if path == ("styleSheet", "numFmts", "numFmt"):
+                custom[int(attrs["numFmtId"])] = attrs.get("formatCode")
+            elif path == ("styleSheet", "cellXfs", "xf"):
+                formats.append(int(attrs.get("numFmtId", 0)))
+    except (KeyError, ValueError) as err:
+        raise XlsxError(f"malformed number format in the styles: {err!r}") from err
+    dates, durations = set(), set()
+    for style, format_id in enumerate(formats):
+        # As openpyxl: a custom format takes precedence over a built-in one of the same id.
+        code = custom[format_id] if format_id in custom else builtin_format_code(format_id)
+        if is_date_format(code):
+            dates.add(style)
+            if is_timedelta_format(code):
+                durations.add(style)
+    return frozenset(dates), frozenset(durations)
