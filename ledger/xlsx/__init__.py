@@ -1,12 +1,16 @@
 """Streaming reader of an .xlsx workbook's first worksheet, as the cell texts staff see.
 
-Each cell's text is exactly what `ledger.source._cell` makes of the value openpyxl reads, at
-over ten times openpyxl's speed. Rows in the shapes that Excel, WPS, LibreOffice and openpyxl
-write are scanned with regular expressions over the raw bytes (`fast_rows`); a row in any other
-shape is parsed on its own by expat, and anything that could make the scan misread the sheet (a
-comment, CDATA, an encoding other than UTF-8) hands the rest of the sheet to expat
-(`expat_rows`), so the scan never guesses. Memory holds a chunk of the sheet and the
-shared-string table, as in every xlsx reader.
+Each cell's text is exactly what `ledger.source._cell` makes of the value openpyxl reads (but
+for the Chinese built-in date formats, below), at over ten times openpyxl's speed. Rows in the
+shapes that Excel, WPS, LibreOffice and openpyxl write are scanned with regular expressions over
+the raw bytes (`fast_rows`); a row in any other shape is parsed on its own by expat, and anything
+that could make the scan misread the sheet (a comment, CDATA, an encoding other than UTF-8)
+hands the rest of the sheet to expat (`expat_rows`), so the scan never guesses. Memory holds a
+chunk of the sheet and the shared-string table, as in every xlsx reader.
+
+One deliberate difference from openpyxl: a cell styled with a built-in number format that Excel
+and WPS use in a Chinese locale without declaring it (ids 27–36 and 50–58, e.g. yyyy"年"m"月")
+is a date, as staff see it, where openpyxl reads a plain number.
 
 Known differences from openpyxl, all on files no spreadsheet program writes: cells out of
 column order are all kept (openpyxl drops those right of the row's last cell); and the scan

@@ -19,8 +19,10 @@ from openpyxl.utils.datetime import CALENDAR_MAC_1904
 import ledger.xlsx.fast_rows
 import ledger.xlsx.workbook
 from ledger.generator import write_ledger
+from ledger.record import RowParser
 from ledger.source import SourceError, _cell, open_ledger
 from ledger.xlsx import XlsxError, iter_xlsx_rows
+from tests.ledger.builders import HEADER, id_number
 
 Row = tuple[int, list[str]]
 
@@ -423,6 +425,77 @@ def test_1904_date_system_is_honoured(tmp_path: Path) -> None:
         workbook_properties='<workbookPr date1904="1"/>',
     )
     assert reader_rows(path) == openpyxl_rows(path) == [(1, ["1904-01-02", "2028-03-02"])]
+
+
+# Styles 1 to 5 use built-in formats that Excel and WPS in a Chinese locale write without
+# declaring them: yyyy"年"m"月"d"日" (31), yyyy"年"m"月" (57), m"月"d"日" (58), h"时"mm"分" (32);
+# then yyyy/m/d (14), which openpyxl knows.
+CHINESE_STYLES = (
+    f'<styleSheet xmlns="{MAIN}">'
+    '<fonts count="1"><font><sz val="11"/><name val="等线"/></font></fonts>'
+    '<fills count="1"><fill><patternFill patternType="none"/></fill></fills>'
+    '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
+    '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+    '<cellXfs count="6"><xf numFmtId="0"/><xf numFmtId="31"/><xf numFmtId="57"/>'
+    '<xf numFmtId="58"/><xf numFmtId="32"/><xf numFmtId="14"/></cellXfs>'
+    '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
+    "</styleSheet>"
+)
+
+
+@pytest.mark.parametrize("comment", ["", "<!---->"], ids=["scan", "expat"])
+def test_chinese_builtin_date_formats_read_as_dates(tmp_path: Path, comment: str) -> None:
+    """Undeclared built-in formats 27–36 and 50–58 make a number cell a date, on either path.
+
+    openpyxl reads these cells as plain numbers, so this cannot be compared to openpyxl: the
+    expected texts are the dates staff see in Excel and WPS.
+    """
+    cells = "".join(f'<c r="{c}1" s="{s}"><v>45352</v></c>' for s, c in enumerate("ABCDEF"))
+    rows = f'<row r="1">{cells}<c r="G1" s="4"><v>0.5</v></c></row>'
+    xml = sheet_xml(rows).replace("<sheetData>", "<sheetData>" + comment)
+    path = make_xlsx(tmp_path / "c.xlsx", [("sheet1.xml", xml)], styles=CHINESE_STYLES)
+    assert reader_rows(path) == [(1, ["45352", *["2024-03-01"] * 5, "12:00:00"])]
+
+
+def test_declared_format_wins_over_a_chinese_builtin(tmp_path: Path) -> None:
+    """A number format the file declares with id 57 is the cell's format, as openpyxl reads it."""
+    styles = CHINESE_STYLES.replace(
+        "<fonts", '<numFmts count="1"><numFmt numFmtId="57" formatCode="0.00"/></numFmts><fonts'
+    )
+    rows = '<row r="1"><c r="A1" s="1"><v>45352</v></c><c r="B1" s="2"><v>45352</v></c></row>'
+    path = make_xlsx(tmp_path / "d.xlsx", [("sheet1.xml", sheet_xml(rows))], styles=styles)
+    assert reader_rows(path) == [(1, ["2024-03-01", "45352"])]
+    assert openpyxl_rows(path)[0][1][1] == "45352"
+
+
+def test_chinese_month_cell_imports_as_its_month(tmp_path: Path) -> None:
+    """A 养老保险最后缴费年月 cell shown as 2024年3月 (format 57) imports as month 2024-03.
+
+    Not comparable to openpyxl, which reads the cell as the number 45352.
+    """
+    header = "".join(
+        f'<c r="{chr(65 + i)}1" t="inlineStr"><is><t>{title}</t></is></c>'
+        for i, title in enumerate(HEADER)
+    )
+    resident = id_number("19800101", 1)
+    month_at = HEADER.index("养老保险最后缴费年月")
+    rows = (
+        f'<row r="1">{header}</row><row r="2">'
+        '<c r="A2" t="inlineStr"><is><t>张三</t></is></c>'
+        f'<c r="B2" t="inlineStr"><is><t>{resident}</t></is></c>'
+        f'<c r="{chr(65 + month_at)}2" s="2"><v>45352</v></c></row>'
+    )
+    path = make_xlsx(tmp_path / "l.xlsx", [("sheet1.xml", sheet_xml(rows))], styles=CHINESE_STYLES)
+    with open_ledger(path) as (columns, data):
+        parser = RowParser(columns, today=TODAY)
+        parsed = list(data)
+    assert len(parsed) == 1
+    number, cells = parsed[0]
+    assert isinstance(cells, list)
+    assert cells[month_at] == "2024-03-01"
+    values = parser.parse(number, cells)
+    assert isinstance(values, tuple)
+    assert dict(zip(parser.columns, values, strict=True))["pension_last_paid"] == date(2024, 3, 1)
 
 
 @pytest.mark.parametrize("chunk", [1, 7, 100, 4096])
