@@ -17,7 +17,8 @@ install: $(STAMP)
 # The main job on the embedded defaults: a SQLite file and the in-process Redis stand-in.
 demo: $(STAMP)
 	rm -f var/demo/outreach.db var/demo/outreach.db-wal var/demo/outreach.db-shm
-	DATABASE_URL=sqlite+aiosqlite:///var/demo/outreach.db REDIS_URL=embedded $(BIN)/outreach demo
+	DATABASE_URL=sqlite+aiosqlite:///var/demo/outreach.db REDIS_URL=embedded LOG_LEVEL=WARNING \
+		$(BIN)/outreach demo
 
 services:
 	scripts/ensure-services.sh
