@@ -8,9 +8,8 @@ import zipfile
 from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 from core.errors import BilingualError
 from ledger.columns import HeaderError, HeaderMap
@@ -78,27 +77,6 @@ def _sniff_delimiter(first_line: str) -> str:
     counts = {d: first_line.count(d) for d in (",", "\t", ";", "，")}
     best = max(counts, key=lambda d: counts[d])
     return best if counts[best] else ","
-
-
-def _cell(value: Any) -> str:
-    """A spreadsheet cell as the text staff see in it."""
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, datetime):
-        return value.date().isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float):
-        # A phone typed into a number cell reads back as 13812345678.0; a long ID number is past
-        # the float's 15 significant digits and keeps its exponent so that it is recognised.
-        if value.is_integer() and abs(value) < 1e15:
-            return str(int(value))
-        return repr(value)
-    return str(value)
 
 
 def _find_header(rows: Iterator[Row]) -> tuple[HeaderMap, int]:

@@ -1,7 +1,8 @@
 """Streaming reader of an .xlsx workbook's first worksheet, as the cell texts staff see.
 
-Each cell's text is exactly what `ledger.source._cell` makes of the value openpyxl reads (but
-for the Chinese built-in date formats, below), at over ten times openpyxl's speed. Rows in the
+Each cell's text is exactly what the importer would make of the value openpyxl reads (the
+contract is tests/ledger/openpyxl_oracle.py), except for the Chinese built-in date formats
+(below), at over ten times openpyxl's speed. Rows in the
 shapes that Excel, WPS, LibreOffice and openpyxl write are scanned with regular expressions over
 the raw bytes (`fast_rows`); a row in any other shape is parsed on its own by expat, and anything
 that could make the scan misread the sheet (a comment, CDATA, an encoding other than UTF-8)

@@ -1,4 +1,4 @@
-"""A cell's text from its raw value, type and style, as `ledger.source._cell` writes openpyxl's."""
+"""A cell's text from its raw value, type and style (contract: tests/ledger/openpyxl_oracle.py)."""
 
 from __future__ import annotations
 
@@ -86,7 +86,7 @@ def _number(raw: str) -> str:
 
 
 def _date_text(value: object) -> str:
-    """A date cell's text, as `ledger.source._cell` writes what openpyxl reads."""
+    """A date cell's text, as the oracle in tests/ledger/openpyxl_oracle.py writes it."""
     if value is None:
         return ""
     if isinstance(value, datetime):

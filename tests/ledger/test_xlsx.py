@@ -1,4 +1,4 @@
-"""The streaming xlsx reader gives every cell the text `_cell` makes of openpyxl's value."""
+"""The streaming xlsx reader gives every cell the text `cell_text` makes of openpyxl's value."""
 
 from __future__ import annotations
 
@@ -20,9 +20,10 @@ import ledger.xlsx.fast_rows
 import ledger.xlsx.workbook
 from ledger.generator import write_ledger
 from ledger.record import RowParser
-from ledger.source import SourceError, _cell, open_ledger
+from ledger.source import SourceError, open_ledger
 from ledger.xlsx import XlsxError, iter_xlsx_rows
 from tests.ledger.builders import HEADER, id_number
+from tests.ledger.openpyxl_oracle import cell_text
 
 Row = tuple[int, list[str]]
 
@@ -43,14 +44,14 @@ def _trim(cells: Sequence[str]) -> list[str]:
 
 
 def openpyxl_rows(path: Path) -> list[Row]:
-    """The contract: openpyxl's read-only values, through `_cell`, without trailing blanks.
+    """The contract: openpyxl's read-only values, through `cell_text`, without trailing blanks.
 
     openpyxl also yields rows that the file does not have, as blank rows; they are dropped.
     """
     workbook = load_workbook(path, read_only=True, data_only=True)
     try:
         values = workbook.worksheets[0].iter_rows(values_only=True)
-        rows = [(n, _trim([_cell(v) for v in row])) for n, row in enumerate(values, start=1)]
+        rows = [(n, _trim([cell_text(v) for v in row])) for n, row in enumerate(values, start=1)]
     finally:
         workbook.close()
     return [(n, cells) for n, cells in rows if cells]
