@@ -81,11 +81,12 @@ def parse_id_number(raw: str, *, today: date) -> IdNumber:
         birth = date(int(text[6:10]), int(text[10:12]), int(text[12:14]))
     except ValueError:
         raise IdentityError(
-            f"身份证号中的出生日期{text[6:14]}不存在", f"birth date {text[6:14]} does not exist"
+            "身份证号第7–14位的出生日期不存在", "the birth date in digits 7–14 does not exist"
         ) from None
     if birth > today or birth.year < 1900:
         raise IdentityError(
-            f"身份证号中的出生日期{text[6:14]}不合理", f"birth date {text[6:14]} is impossible"
+            "身份证号第7–14位的出生日期不合理（晚于今天或早于1900年）",
+            "the birth date in digits 7–14 is impossible (after today or before 1900)",
         )
     expected = check_character(first17)
     if last != expected:

@@ -219,8 +219,9 @@ class RowParser:
             line=line,
             column=self._header.titles[field],
             value=_masked(field, value)[:60],
-            reason_zh=zh,
-            reason_en=en,
+            # Reasons may quote the cell ("the value 13812345678 is not a code"): mask them too.
+            reason_zh=mask_text(zh),
+            reason_en=mask_text(en),
             name=name[:64],
         )
 

@@ -162,11 +162,15 @@ def test_surrounding_and_inner_spaces_are_ignored() -> None:
     ["19990229", "19001301", "20210230", "19900431", "19900100", "19900000"],
 )
 def test_impossible_birth_dates_are_rejected(birth: str) -> None:
-    """A birth date that does not exist (29 Feb 1999, month 13, 31 April) names the birth date."""
+    """A birth date that does not exist (29 Feb 1999, month 13, 31 April) is named, not quoted.
+
+    Quoting digits 7-14 beside a masked number would give away sixteen of its eighteen digits.
+    """
     first17 = f"532504{birth}123"
     reason = _reason(first17 + check_character(first17))
     assert _REASON_BIRTH_DATE in reason
-    assert birth in reason
+    assert "7–14" in reason
+    assert birth not in reason
 
 
 def test_leap_day_of_a_leap_year_is_accepted() -> None:
@@ -180,8 +184,8 @@ def test_leap_day_of_a_leap_year_is_accepted() -> None:
 def test_birth_date_after_today_is_rejected(birth: date) -> None:
     """A birth date after today, with a correct check character, is rejected as impossible."""
     reason = _reason(_id("532504", birth, 1))
-    assert _REASON_BIRTH_DATE in reason
-    assert f"{birth:%Y%m%d}" in reason
+    assert "不合理" in reason
+    assert f"{birth:%Y%m%d}" not in reason
 
 
 def test_born_today_is_accepted_and_before_1900_is_not() -> None:

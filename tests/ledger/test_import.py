@@ -187,7 +187,7 @@ async def test_bad_rows_are_reported_and_good_rows_imported(
     assert result.as_json() == {"rows": 10, "inserted": 3, "updated": 0, "rejected": 7}
     errors = {(e["行号 Row"], e["列 Column"]): e for e in read_errors(tmp_path / "e.csv")}
     assert "校验位" in errors[("5", "公民身份号码")]["原因"]
-    assert "19900230" in errors[("6", "公民身份号码")]["原因"]
+    assert "出生日期" in errors[("6", "公民身份号码")]["原因"]
     assert "11位" in errors[("7", "联系电话")]["原因"]
     assert "交了一半" in errors[("8", "养老保险参保状态")]["原因"]
     assert "第2行重复" in errors[("9", "公民身份号码")]["原因"]
@@ -204,6 +204,10 @@ async def test_errors_file_masks_identifiers(engine: AsyncEngine, tmp_path: Path
         [
             ["甲", bad_check, "", "", "", "", "", "", "", ""],
             ["乙", WANG, "1381234567", "", "", "", "", "", "", ""],
+            # A phone typed into a coded column is quoted by its reason: masked there too.
+            ["丙", id_number("19850101", 5), "", "", "", "13912345678", "", "", "", ""],
+            # An impossible birth date: the reason must not spell out digits 7-14.
+            ["丁", "532504199002301234", "", "", "", "", "", "", "", ""],
         ],
     )
 
@@ -213,6 +217,9 @@ async def test_errors_file_masks_identifiers(engine: AsyncEngine, tmp_path: Path
     assert bad_check not in content
     assert "1381234567" not in content
     assert bad_check[:4] + "*" * 10 + bad_check[-4:] in content
+    assert "13912345678" not in content
+    assert "139****5678" in content
+    assert "19900230" not in content
 
 
 async def test_missing_required_column_writes_nothing(engine: AsyncEngine, tmp_path: Path) -> None:
