@@ -26,7 +26,7 @@ from pension.note import (
     WAGE_PROJECTED,
     Note,
 )
-from pension.parameters import OVERRIDE_SOURCE, ByYear, Parameters, Sourced
+from pension.parameters import OVERRIDE_SOURCE, ByYear, Parameters, Province, Sourced
 from pension.payout import payout_months
 from pension.person import Person, Scheme
 from pension.retirement import Retirement, retirement
@@ -168,15 +168,12 @@ def _employee(
         payout_months=payout,
     )
     wage_source = projection.wage_source(start.year)
-    assumptions = Assumptions(
-        as_of=as_of,
-        province=province.code,
-        province_zh=province.name_zh,
-        province_en=province.name_en,
-        national_defaults=province.national_defaults,
-        resume=resume,
-        balance_now=balance_now,
-        balance_estimated=person.balance is None,
+    assumptions = _assumptions(
+        person,
+        province,
+        as_of,
+        resume,
+        balance_now,
         wage_growth=params.national.wage_growth,
         base=base,
         past_base=past_base,
@@ -202,6 +199,28 @@ def _employee(
         assumptions,
         notes,
         as_of,
+    )
+
+
+def _assumptions(
+    person: Person,
+    province: Province,
+    as_of: YearMonth,
+    resume: YearMonth,
+    balance_now: Decimal,
+    **scheme: Any,
+) -> Assumptions:
+    """The assumptions every estimate states, plus those of its scheme (`scheme`)."""
+    return Assumptions(
+        as_of=as_of,
+        province=province.code,
+        province_zh=province.name_zh,
+        province_en=province.name_en,
+        national_defaults=province.national_defaults,
+        resume=resume,
+        balance_now=balance_now,
+        balance_estimated=person.balance is None,
+        **scheme,
     )
 
 
@@ -251,15 +270,12 @@ def _resident(
     central = _at(national.central_minimum, start.year)
     top_up = _at(province.resident_top_up, start.year)
     benefit = resident.resident_pension(central.value + top_up.value, balance)
-    assumptions = Assumptions(
-        as_of=as_of,
-        province=province.code,
-        province_zh=province.name_zh,
-        province_en=province.name_en,
-        national_defaults=province.national_defaults,
-        resume=resume,
-        balance_now=balance_now,
-        balance_estimated=person.balance is None,
+    assumptions = _assumptions(
+        person,
+        province,
+        as_of,
+        resume,
+        balance_now,
         tier=tier,
         subsidy=subsidy,
         central_minimum=central,
