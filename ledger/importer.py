@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import os
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.logging import get_logger
 from ledger.record import RowError, RowParser, Values
-from ledger.source import Row, Unreadable, open_ledger
+from ledger.source import Row, SourceError, Unreadable, open_ledger
 from ledger.upsert import BatchWriter, open_writer
 
 log = get_logger(__name__)
@@ -135,6 +136,7 @@ async def import_ledger(
     """
     result = ImportResult()
     report_path = errors_path or default_errors_path(path)
+    _check_writable(report_path)
     with open_ledger(path) as (header, rows), _report(report_path) as report:
         result.ignored_columns = header.ignored
         parser = RowParser(header, today=today)
@@ -192,6 +194,25 @@ async def _stream(
         result.reasons.update(_reason_kind(e) for e in parsed)
         report.write(parsed)
     await pipeline.submit(batch)
+
+
+def _check_writable(report_path: Path) -> None:
+    # Checked before the first row: finding out at the first bad row would stop an import
+    # half-way, with the rows before it written and the reasons for the rest nowhere.
+    folder = report_path.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        writable = False
+    else:
+        writable = os.access(folder, os.W_OK) and (
+            not report_path.exists() or os.access(report_path, os.W_OK)
+        )
+    if not writable:
+        raise SourceError(
+            f"无法在“{folder}”写入错误明细文件，请用 --errors 指定一个可写的位置",
+            f"cannot write the errors file in {folder}; give a writable path with --errors",
+        )
 
 
 def _id_key(id_number: str) -> int:

@@ -346,3 +346,18 @@ async def test_unparseable_csv_line_is_reported_and_the_rest_imported(
     (error,) = read_errors(tmp_path / "e.csv")
     assert (error["行号 Row"], error["列 Column"]) == ("3", "整行 whole row")
     assert "CSV" in error["原因"]
+
+
+async def test_unwritable_errors_folder_is_refused_before_any_row(
+    engine: AsyncEngine, tmp_path: Path
+) -> None:
+    """An errors file that cannot be written stops the import before a row is written."""
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the errors folder should be", encoding="utf-8")
+    path = write_csv(tmp_path / "l.csv", good_rows())
+
+    with pytest.raises(SourceError) as caught:
+        await import_ledger(engine, path, today=TODAY, errors_path=blocked / "e.csv")
+
+    assert "--errors" in caught.value.zh
+    assert await residents(engine) == {}
