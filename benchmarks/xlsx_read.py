@@ -2,9 +2,9 @@
 
     python benchmarks/xlsx_read.py [--rows 100000] [--rounds 3]
 
-Both readers turn every cell into the text the importer sees (`ledger.source._cell` for
-openpyxl's values), so the figures are for the same work. openpyxl is timed once (it is slow);
-the reader's best of --rounds is taken, as the machine is shared.
+Both readers turn every cell into the text the importer sees (openpyxl's values through the
+oracle in tests/ledger/openpyxl_oracle.py), so the figures are for the same work. openpyxl is
+timed once (it is slow); the reader's best of --rounds is taken, as the machine is shared.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ sys.path.insert(0, str(ROOT))
 from openpyxl import load_workbook  # noqa: E402
 
 from ledger.generator import write_ledger  # noqa: E402
-from ledger.source import _cell  # noqa: E402
 from ledger.xlsx import iter_xlsx_rows  # noqa: E402
+from tests.ledger.openpyxl_oracle import cell_text  # noqa: E402
 
 TODAY = date(2026, 11, 22)
 
@@ -34,7 +34,7 @@ def _openpyxl(path: Path) -> tuple[int, float]:
     workbook = load_workbook(path, read_only=True, data_only=True)
     rows = 0
     for values in workbook.worksheets[0].iter_rows(values_only=True):
-        [_cell(v) for v in values]
+        [cell_text(v) for v in values]
         rows += 1
     workbook.close()
     return rows, time.perf_counter() - started
