@@ -7,7 +7,8 @@ import asyncio
 from alembic import context
 from sqlalchemy.engine import Connection
 
-import ledger.model  # noqa: F401  (registers the tables on Base.metadata)
+import campaigns.model  # noqa: F401  (registers the tables on Base.metadata)
+import ledger.model  # noqa: F401
 from core.database import Base, create_engine
 from core.settings import load_settings
 

@@ -84,7 +84,11 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template
 async def _empty(url: str) -> None:
     engine = create_engine(url)
     async with engine.begin() as connection:
-        await connection.execute(text("TRUNCATE residents"))
+        tables = await connection.execute(
+            text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+        )
+        names = [f'"{row[0]}"' for row in tables if row[0] != "alembic_version"]
+        await connection.execute(text(f"TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE"))
     await engine.dispose()
 
 

@@ -1,0 +1,203 @@
+"""Tables of outreach: campaigns, their messages, events, the suppression list, contact times.
+
+The database is the truth about every message; Redis only carries hints of what to do next.
+A message row exists once per campaign × resident × occurrence (a recurring campaign's round),
+so planning or launching twice adds nothing, and a worker may only send a message it moved out of
+`queued` with a conditional UPDATE — the step that makes redelivered stream entries harmless.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.database import Base
+
+
+class CampaignState(StrEnum):
+    DRAFT = "draft"
+    SCHEDULED = "scheduled"
+    RUNNING = "running"
+    PAUSED = "paused"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+class MessageStatus(StrEnum):
+    """Where a message is. Later ranks never go back to earlier ones (see `RANK`)."""
+
+    QUEUED = "queued"  # waiting; `not_before` holds it (window, cap, retry backoff)
+    SENDING = "sending"  # claimed by a worker; `lease_until` says when the claim lapses
+    UNKNOWN = "unknown"  # the gateway may have accepted it; a receipt or a lookup decides
+    SENT = "sent"  # accepted by the gateway
+    EXPIRED = "expired"  # accepted (or unknown), but no receipt came within the limit
+    DELIVERED = "delivered"
+    FAILED = "failed"  # not delivered, with a reason
+    SUPPRESSED = "suppressed"  # the resident said stop before it went out
+    CANCELLED = "cancelled"  # the campaign was cancelled before it went out
+
+
+#: Forward-only order: a status change to a lower rank is ignored (a late "sent" receipt never
+#: overwrites "delivered"). Statuses of equal rank do not replace each other either, except that
+#: `UNKNOWN` -> `SENT` is a resolution (both rank 2, handled explicitly).
+RANK: dict[MessageStatus, int] = {
+    MessageStatus.QUEUED: 0,
+    MessageStatus.SENDING: 1,
+    MessageStatus.UNKNOWN: 2,
+    MessageStatus.SENT: 2,
+    MessageStatus.EXPIRED: 3,
+    MessageStatus.DELIVERED: 4,
+    MessageStatus.FAILED: 4,
+    MessageStatus.SUPPRESSED: 4,
+    MessageStatus.CANCELLED: 4,
+}
+
+FINAL = frozenset(
+    {
+        MessageStatus.DELIVERED,
+        MessageStatus.FAILED,
+        MessageStatus.SUPPRESSED,
+        MessageStatus.CANCELLED,
+        MessageStatus.EXPIRED,
+    }
+)
+
+
+class Campaign(Base):
+    """One outreach campaign; `definition` is the validated YAML it was created from (JSON)."""
+
+    __tablename__ = "campaigns"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(128))
+    state: Mapped[str] = mapped_column(String(16), default=CampaignState.DRAFT.value)
+    definition: Mapped[str] = mapped_column(Text)
+    priority: Mapped[int] = mapped_column(Integer)
+    next_run_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    occurrence: Mapped[str | None] = mapped_column(String(32))  # the round being sent
+    created_by: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    launched_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Message(Base):
+    """One message of a campaign to one resident (per occurrence of a recurring campaign)."""
+
+    __tablename__ = "messages"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"))
+    occurrence: Mapped[str] = mapped_column(String(32))
+    resident_id: Mapped[str] = mapped_column(String(18))
+    channel: Mapped[str] = mapped_column(String(16))  # sms | telegram
+    address: Mapped[str] = mapped_column(String(32))  # phone or chat id, as planned
+    priority: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), default=MessageStatus.QUEUED.value)
+    variables: Mapped[str] = mapped_column(Text)  # personal variables frozen at launch (JSON)
+    not_before: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    enqueued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    provider: Mapped[str | None] = mapped_column(String(16))
+    provider_id: Mapped[str | None] = mapped_column(String(64))
+    body: Mapped[str | None] = mapped_column(Text)  # the text as sent (audit)
+    parts: Mapped[int | None] = mapped_column(Integer)
+    error_code: Mapped[str | None] = mapped_column(String(64))
+    reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "resident_id", "occurrence", name="uq_messages_once"),
+        Index("ix_messages_campaign_status", "campaign_id", "status"),
+        Index("ix_messages_status_not_before", "status", "not_before"),
+        Index("ix_messages_provider_id", "provider", "provider_id"),
+        Index("ix_messages_resident", "resident_id"),
+    )
+
+
+class Event(Base):
+    """Something that happened to a message or a resident (status changes, replies, opt-outs).
+
+    The results issue relays these to the ledger system; they are written in the same
+    transaction as the change they describe.
+    """
+
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    campaign_id: Mapped[int | None] = mapped_column(Integer)
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
+    resident_id: Mapped[str | None] = mapped_column(String(18))
+    data: Mapped[str | None] = mapped_column(Text)  # JSON
+
+    __table_args__ = (
+        Index("ix_events_message", "message_id"),
+        Index("ix_events_resident", "resident_id"),
+    )
+
+
+class Suppression(Base):
+    """An address that must not be contacted: the resident said stop, or blocked the bot.
+
+    `address` is "sms:<phone>" or "telegram:<chat id>"; a resident is skipped when any of their
+    addresses is here. `source` says how it came (sms_reply, telegram_block, telegram_stop,
+    staff) and `detail` keeps the proof (the reply text, the provider).
+    """
+
+    __tablename__ = "suppressions"
+
+    address: Mapped[str] = mapped_column(String(48), primary_key=True)
+    resident_id: Mapped[str | None] = mapped_column(String(18))
+    source: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ResidentContact(Base):
+    """When a resident was last sent an outreach message: the frequency cap's ledger.
+
+    A worker reserves the contact in the same transaction that claims the message, so two
+    campaigns cannot both reach one resident within the cap; `previous_contact_at` lets a send
+    that never went out give the reservation back.
+    """
+
+    __tablename__ = "resident_contacts"
+
+    resident_id: Mapped[str] = mapped_column(String(18), primary_key=True)
+    last_contact_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    previous_contact_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class InboundMessage(Base):
+    """A resident's reply or question, kept for the chat work to answer (issue 5)."""
+
+    __tablename__ = "inbound_messages"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    provider: Mapped[str] = mapped_column(String(16))
+    sender: Mapped[str] = mapped_column(String(32))
+    resident_id: Mapped[str | None] = mapped_column(String(18))
+    text: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(16))  # opt_out | question
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
