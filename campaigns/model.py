@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import cast
 
 from sqlalchemy import (
     BigInteger,
@@ -18,6 +19,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Table,
     Text,
     UniqueConstraint,
     func,
@@ -171,6 +173,8 @@ class Suppression(Base):
     detail: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
+    __table_args__ = (Index("ix_suppressions_resident", "resident_id"),)
+
 
 class ResidentContact(Base):
     """When a resident was last sent an outreach message: the frequency cap's ledger.
@@ -201,3 +205,12 @@ class InboundMessage(Base):
     kind: Mapped[str] = mapped_column(String(16))  # opt_out | question
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+#: Core table handles, typed as tables (``__table__`` is declared as a plain FromClause).
+CAMPAIGNS = cast(Table, Campaign.__table__)
+MESSAGES = cast(Table, Message.__table__)
+EVENTS = cast(Table, Event.__table__)
+SUPPRESSIONS = cast(Table, Suppression.__table__)
+CONTACTS = cast(Table, ResidentContact.__table__)
+INBOUND = cast(Table, InboundMessage.__table__)

@@ -81,6 +81,8 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("address"),
     )
+    with op.batch_alter_table("suppressions", schema=None) as batch_op:
+        batch_op.create_index("ix_suppressions_resident", ["resident_id"], unique=False)
     op.create_table(
         "messages",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
@@ -133,6 +135,8 @@ def downgrade() -> None:
         batch_op.drop_index("ix_messages_campaign_status")
 
     op.drop_table("messages")
+    with op.batch_alter_table("suppressions", schema=None) as batch_op:
+        batch_op.drop_index("ix_suppressions_resident")
     op.drop_table("suppressions")
     op.drop_table("resident_contacts")
     op.drop_table("inbound_messages")

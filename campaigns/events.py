@@ -1,0 +1,52 @@
+"""Event rows, written in the same transaction as the change they describe."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from campaigns.model import EVENTS as _E
+
+
+class EventKind:
+    MESSAGE_SENT = "message_sent"
+    MESSAGE_DELIVERED = "message_delivered"
+    MESSAGE_FAILED = "message_failed"
+    MESSAGE_UNKNOWN = "message_unknown"
+    MESSAGE_EXPIRED = "message_expired"
+    MESSAGE_SUPPRESSED = "message_suppressed"
+    MESSAGE_RETRY = "message_retry"
+    MESSAGE_REQUEUED = "message_requeued"  # an unknown outcome resolved as "never sent"
+    OPTED_OUT = "opted_out"
+    REPLY_RECEIVED = "reply_received"
+    CAMPAIGN_STATE = "campaign_state"
+
+
+def event_row(
+    kind: str,
+    at: datetime,
+    *,
+    campaign_id: int | None = None,
+    message_id: int | None = None,
+    resident_id: str | None = None,
+    data: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    return {
+        "kind": kind,
+        "at": at,
+        "campaign_id": campaign_id,
+        "message_id": message_id,
+        "resident_id": resident_id,
+        "data": None if data is None else json.dumps(data, ensure_ascii=False, default=str),
+    }
+
+
+async def write_events(connection: AsyncConnection, rows: Iterable[Mapping[str, Any]]) -> None:
+    batch = list(rows)
+    if batch:
+        await connection.execute(insert(_E), batch)

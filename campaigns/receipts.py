@@ -1,0 +1,187 @@
+"""Delivery receipts and residents' replies, applied to the message rows.
+
+Status only moves forward: a receipt changes a row only from a status of lower rank (a late
+"sent" never overwrites "delivered", a duplicate "delivered" changes nothing and writes no event).
+A reply that says stop (T, TD, N, R, 退订 ...) puts the sender on the suppression list that every
+send checks; any other reply is kept as the resident's question for the chat work to answer.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from campaigns.events import EventKind, event_row, write_events
+from campaigns.model import INBOUND, MESSAGES, RANK, MessageStatus
+from campaigns.sending import suppress_many
+from channels.base import DeliveryState, Inbound, Receipt
+from ledger import Resident
+
+_M = MESSAGES
+_R = Resident.__table__
+
+#: Replies that mean "stop sending me messages" (after trimming spaces and punctuation).
+STOP_WORDS = frozenset({"T", "TD", "N", "R", "退订", "退定", "取消", "不要再发", "拒收", "STOP"})
+
+_TARGET = {
+    DeliveryState.SENT: MessageStatus.SENT,
+    DeliveryState.DELIVERED: MessageStatus.DELIVERED,
+    DeliveryState.FAILED: MessageStatus.FAILED,
+}
+_EVENT = {
+    MessageStatus.SENT: EventKind.MESSAGE_SENT,
+    MessageStatus.DELIVERED: EventKind.MESSAGE_DELIVERED,
+    MessageStatus.FAILED: EventKind.MESSAGE_FAILED,
+}
+
+
+@dataclass(slots=True)
+class ReceiptCounts:
+    applied: int = 0
+    ignored: int = 0  # duplicates and late receipts that would move a status backwards
+    unmatched: int = 0  # no message found (not ours, or not recorded yet)
+
+
+def is_stop(text: str) -> bool:
+    """Whether a reply asks us to stop ("TD", "td。", " 退订 ", "T" ...)."""
+    cleaned = unicodedata.normalize("NFKC", text).strip().upper()
+    cleaned = re.sub(r"[\s\W_]+", "", cleaned)
+    return cleaned in STOP_WORDS
+
+
+async def apply_receipts(
+    engine: AsyncEngine, receipts: Sequence[Receipt], *, now: datetime
+) -> ReceiptCounts:
+    """Move each receipt's message forward; all in one transaction."""
+    counts = ReceiptCounts()
+    async with engine.begin() as connection:
+        for receipt in receipts:
+            target = _TARGET[receipt.state]
+            row = await _find(connection, receipt)
+            if row is None:
+                counts.unmatched += 1
+                continue
+            lower = [s.value for s, rank in RANK.items() if rank < RANK[target]]
+            if target is MessageStatus.SENT:
+                lower = [
+                    MessageStatus.QUEUED.value,
+                    MessageStatus.SENDING.value,
+                    MessageStatus.UNKNOWN.value,
+                ]
+            values: dict[str, object] = {"status": target.value}
+            if target is not MessageStatus.SENT:
+                values["finished_at"] = receipt.at or now
+            if receipt.error_code and target is MessageStatus.FAILED:
+                values["error_code"] = receipt.error_code[:64]
+                values["reason"] = "运营商回执：未送达 / carrier receipt: undelivered"
+            if receipt.provider_id:
+                values["provider_id"] = receipt.provider_id
+            changed = await connection.execute(
+                update(_M).where(_M.c.id == row.id, _M.c.status.in_(lower)).values(**values)
+            )
+            if changed.rowcount == 0:
+                counts.ignored += 1
+                continue
+            counts.applied += 1
+            await write_events(
+                connection,
+                [
+                    event_row(
+                        _EVENT[target],
+                        now,
+                        campaign_id=row.campaign_id,
+                        message_id=row.id,
+                        resident_id=row.resident_id,
+                        data={"provider": receipt.provider, "code": receipt.error_code},
+                    )
+                ],
+            )
+    return counts
+
+
+async def _find(connection: AsyncConnection, receipt: Receipt) -> Row[Any] | None:
+    columns = (_M.c.id, _M.c.campaign_id, _M.c.resident_id)
+    if receipt.provider_id:
+        query = select(*columns).where(
+            _M.c.provider == receipt.provider, _M.c.provider_id == receipt.provider_id
+        )
+        if receipt.to:
+            query = query.where(_M.c.address == receipt.to)
+        row = (await connection.execute(query.limit(1))).first()
+        if row is not None:
+            return row
+    if receipt.ref and receipt.ref.isdigit():
+        query = select(*columns).where(_M.c.id == int(receipt.ref))
+        if receipt.to:
+            query = query.where(_M.c.address == receipt.to)
+        return (await connection.execute(query)).first()
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class InboundResult:
+    kind: str  # "opt_out" | "question"
+    resident_id: str | None
+
+
+async def apply_inbound(engine: AsyncEngine, inbound: Inbound, *, now: datetime) -> InboundResult:
+    """Record a resident's reply: a stop word suppresses them; anything else is a question."""
+    channel = "telegram" if inbound.provider == "telegram" else "sms"
+    stop = is_stop(inbound.text)
+    async with engine.begin() as connection:
+        resident_id = await _resident_of(connection, channel, inbound.sender)
+        kind = "opt_out" if stop else "question"
+        await connection.execute(
+            insert(INBOUND).values(
+                provider=inbound.provider,
+                sender=inbound.sender,
+                resident_id=resident_id,
+                text=inbound.text[:2000],
+                kind=kind,
+                received_at=inbound.at or now,
+            )
+        )
+        events = [
+            event_row(
+                EventKind.REPLY_RECEIVED,
+                now,
+                resident_id=resident_id,
+                data={"provider": inbound.provider, "kind": kind},
+            )
+        ]
+        if stop:
+            await suppress_many(
+                connection,
+                [(f"{channel}:{inbound.sender}", resident_id)],
+                source=f"{channel}_reply",
+                detail=f"{inbound.provider}: {inbound.text[:64]}",
+                now=now,
+            )
+            events.append(
+                event_row(
+                    EventKind.OPTED_OUT,
+                    now,
+                    resident_id=resident_id,
+                    data={"source": f"{channel}_reply", "provider": inbound.provider},
+                )
+            )
+        await write_events(connection, events)
+    return InboundResult(kind, resident_id)
+
+
+async def _resident_of(connection: AsyncConnection, channel: str, sender: str) -> str | None:
+    if channel == "sms":
+        condition = _R.c.phone == sender
+    elif sender.lstrip("-").isdigit():
+        condition = _R.c.telegram_chat_id == int(sender)
+    else:
+        return None
+    row = (await connection.execute(select(_R.c.id_number).where(or_(condition)).limit(2))).all()
+    return row[0][0] if len(row) == 1 else None

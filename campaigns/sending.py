@@ -1,0 +1,473 @@
+"""The two database steps around every send: claim the messages, then record what happened.
+
+`claim` is what makes sending exactly-once. A stream entry only names a message; a worker may
+send it only after moving its row from `queued` to `sending` with a conditional UPDATE, in the
+same transaction that checks the suppression list and reserves the resident's frequency cap. A
+redelivered or duplicated entry finds the row no longer `queued` and does nothing. A worker that
+dies after claiming leaves a `sending` row whose lease lapses; upkeep turns it into `unknown`
+and asks the gateway, never sending blindly again.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, bindparam, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from campaigns.events import EventKind, event_row, write_events
+from campaigns.model import CONTACTS, MESSAGES, SUPPRESSIONS, MessageStatus
+from channels.base import Accepted, ChannelKind, Failed, RetryLater, SendResult, Unknown
+from core import is_sqlite
+
+_M = MESSAGES
+_S = SUPPRESSIONS
+_C = CONTACTS
+_Q = MessageStatus.QUEUED.value
+_SENDING = MessageStatus.SENDING.value
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    """A message this worker now owns until it records the outcome."""
+
+    id: int
+    campaign_id: int
+    resident_id: str
+    channel: str
+    address: str
+    priority: int
+    variables: dict[str, str]
+    attempts: int
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignRules:
+    """What `claim` needs to know of a running campaign."""
+
+    window_opens_at: datetime | None  # None: the window is open now
+    cap_days: int
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """The result of sending one claimed message."""
+
+    message: Claimed
+    provider: str
+    result: SendResult
+    body: str | None = None
+    parts: int | None = None
+
+
+async def claim(
+    engine: AsyncEngine,
+    ids: Sequence[int],
+    rules: Mapping[int, CampaignRules],
+    *,
+    now: datetime,
+    lease: timedelta,
+) -> list[Claimed]:
+    """Take ownership of the sendable messages among `ids`; hold or drop the others.
+
+    Messages of campaigns not in `rules` (paused, cancelled, unknown) are left as they are: the
+    campaign's resume re-enqueues them. Messages whose window is closed get `not_before` set to
+    its opening. Suppressed residents' messages end as `suppressed`. Residents within their
+    frequency cap are held until it lapses.
+    """
+    if not ids:
+        return []
+    open_ids = [c for c, r in rules.items() if r.window_opens_at is None]
+    async with engine.begin() as connection:
+        for campaign_id, rule in rules.items():
+            if rule.window_opens_at is not None:
+                await connection.execute(
+                    update(_M)
+                    .where(_M.c.id.in_(ids), _M.c.campaign_id == campaign_id, _M.c.status == _Q)
+                    .values(not_before=rule.window_opens_at, enqueued_at=None)
+                )
+        if not open_ids:
+            return []
+        claimed_rows = (
+            await connection.execute(
+                update(_M)
+                .where(
+                    _M.c.id.in_(ids),
+                    _M.c.status == _Q,
+                    _M.c.campaign_id.in_(open_ids),
+                    or_(_M.c.not_before.is_(None), _M.c.not_before <= now),
+                )
+                .values(status=_SENDING, attempts=_M.c.attempts + 1, lease_until=now + lease)
+                .returning(
+                    _M.c.id,
+                    _M.c.campaign_id,
+                    _M.c.resident_id,
+                    _M.c.channel,
+                    _M.c.address,
+                    _M.c.priority,
+                    _M.c.variables,
+                    _M.c.attempts,
+                )
+            )
+        ).all()
+        claimed = [
+            Claimed(
+                r.id,
+                r.campaign_id,
+                r.resident_id,
+                r.channel,
+                r.address,
+                r.priority,
+                json.loads(r.variables),
+                r.attempts,
+            )
+            for r in claimed_rows
+        ]
+        if not claimed:
+            return []
+        claimed = await _drop_suppressed(connection, claimed, now)
+        return await _reserve_caps(connection, claimed, rules, now)
+
+
+async def _drop_suppressed(
+    connection: AsyncConnection, claimed: list[Claimed], now: datetime
+) -> list[Claimed]:
+    addresses = {f"{c.channel}:{c.address}" for c in claimed}
+    residents = {c.resident_id for c in claimed}
+    rows = (
+        await connection.execute(
+            select(_S.c.address, _S.c.resident_id).where(
+                or_(_S.c.address.in_(addresses), _S.c.resident_id.in_(residents))
+            )
+        )
+    ).all()
+    if not rows:
+        return claimed
+    blocked_addresses = {r.address for r in rows}
+    blocked_residents = {r.resident_id for r in rows if r.resident_id}
+    gone = [
+        c
+        for c in claimed
+        if f"{c.channel}:{c.address}" in blocked_addresses or c.resident_id in blocked_residents
+    ]
+    await _finish(
+        connection,
+        gone,
+        MessageStatus.SUPPRESSED,
+        now,
+        reason="退订名单 / on the suppression list",
+        event=EventKind.MESSAGE_SUPPRESSED,
+    )
+    gone_ids = {c.id for c in gone}
+    return [c for c in claimed if c.id not in gone_ids]
+
+
+async def _reserve_caps(
+    connection: AsyncConnection,
+    claimed: list[Claimed],
+    rules: Mapping[int, CampaignRules],
+    now: datetime,
+) -> list[Claimed]:
+    """Reserve each resident's contact; hold messages of residents within their cap."""
+    kept: list[Claimed] = []
+    held: list[tuple[Claimed, datetime]] = []
+    seen: set[str] = set()
+    by_cap: dict[int, list[Claimed]] = {}
+    for c in claimed:
+        if c.resident_id in seen:  # two messages for one resident in one batch
+            held.append((c, now + timedelta(days=max(rules[c.campaign_id].cap_days, 0) or 0)))
+            continue
+        seen.add(c.resident_id)
+        by_cap.setdefault(rules[c.campaign_id].cap_days, []).append(c)
+    for cap_days, group in by_cap.items():
+        cutoff = now - timedelta(days=cap_days)
+        granted = await _upsert_contacts(connection, group, now, cutoff if cap_days else None)
+        for c in group:
+            if c.resident_id in granted:
+                kept.append(c)
+        capped = [c for c in group if c.resident_id not in granted]
+        if capped:
+            last: dict[str, datetime] = dict(
+                (
+                    await connection.execute(
+                        select(_C.c.resident_id, _C.c.last_contact_at).where(
+                            _C.c.resident_id.in_([c.resident_id for c in capped])
+                        )
+                    )
+                ).all()
+            )
+            for c in capped:
+                held.append((c, _aware(last[c.resident_id]) + timedelta(days=cap_days)))
+    if held:
+        await connection.execute(
+            update(_M)
+            .where(_M.c.id == bindparam("mid"), _M.c.status == _SENDING)
+            .values(
+                status=_Q,
+                attempts=_M.c.attempts - 1,
+                not_before=bindparam("until"),
+                lease_until=None,
+                enqueued_at=None,
+            ),
+            [{"mid": c.id, "until": until} for c, until in held],
+        )
+    return kept
+
+
+async def _upsert_contacts(
+    connection: AsyncConnection, group: Sequence[Claimed], now: datetime, cutoff: datetime | None
+) -> set[str]:
+    """Set last contact to now where the cap allows; the residents granted."""
+    dialect = sqlite if is_sqlite(str(connection.engine.url)) else postgresql
+    stmt = dialect.insert(_C).values(
+        [
+            {
+                "resident_id": c.resident_id,
+                "last_contact_at": now,
+                "previous_contact_at": None,
+                "message_id": c.id,
+            }
+            for c in group
+        ]
+    )
+    allowed = or_(_C.c.message_id == stmt.excluded.message_id)
+    if cutoff is not None:
+        allowed = or_(_C.c.last_contact_at <= cutoff, _C.c.message_id == stmt.excluded.message_id)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[_C.c.resident_id],
+        set_={
+            "previous_contact_at": _C.c.last_contact_at,
+            "last_contact_at": stmt.excluded.last_contact_at,
+            "message_id": stmt.excluded.message_id,
+        },
+        where=allowed if cutoff is not None else None,
+    ).returning(_C.c.resident_id)
+    return {r[0] for r in (await connection.execute(stmt)).all()}
+
+
+async def record(
+    engine: AsyncEngine, outcomes: Sequence[Outcome], *, now: datetime, max_attempts: int
+) -> dict[str, int]:
+    """Write what the gateways answered; answers counts by outcome for metrics and logs."""
+    counts: dict[str, int] = {}
+    accepted: list[dict[str, Any]] = []
+    delivered_now: list[dict[str, Any]] = []
+    retry: list[dict[str, Any]] = []
+    failed: list[tuple[Outcome, str, str]] = []
+    unknown: list[dict[str, Any]] = []
+    events: list[dict[str, Any]] = []
+    opt_outs: list[Outcome] = []
+    release: list[Claimed] = []
+    for o in outcomes:
+        m, r = o.message, o.result
+        base = {"mid": m.id, "provider": o.provider, "body": o.body, "parts": o.parts}
+        if isinstance(r, Accepted):
+            # Telegram has no delivery receipts: acceptance by the Bot API is delivery.
+            target = delivered_now if m.channel == ChannelKind.TELEGRAM.value else accepted
+            target.append({**base, "pid": r.provider_id})
+            kind = (
+                EventKind.MESSAGE_DELIVERED
+                if m.channel == ChannelKind.TELEGRAM.value
+                else EventKind.MESSAGE_SENT
+            )
+            events.append(_event(kind, now, m, {"provider": o.provider}))
+        elif isinstance(r, RetryLater):
+            if m.attempts >= max_attempts:
+                failed.append(
+                    (o, "retries_exhausted", f"重试次数已用完 / retries exhausted: {r.reason}")
+                )
+                release.append(m)
+                continue
+            delay = max(r.delay, _backoff(m.attempts))
+            retry.append({"mid": m.id, "until": now + timedelta(seconds=delay), "why": r.reason})
+            events.append(_event(EventKind.MESSAGE_RETRY, now, m, {"reason": r.reason}))
+            release.append(m)
+        elif isinstance(r, Failed):
+            failed.append((o, r.code, r.reason))
+            release.append(m)
+            if r.opt_out:
+                opt_outs.append(o)
+        elif isinstance(r, Unknown):
+            unknown.append({**base, "why": r.reason})
+            events.append(_event(EventKind.MESSAGE_UNKNOWN, now, m, {"reason": r.reason}))
+        counts[type(r).__name__.lower()] = counts.get(type(r).__name__.lower(), 0) + 1
+    counts["failed"] = len(failed)
+    async with engine.begin() as connection:
+        sending = _M.c.status == _SENDING
+        by_id = _M.c.id == bindparam("mid")
+        if accepted:
+            await connection.execute(
+                update(_M)
+                .where(by_id, sending)
+                .values(
+                    status=MessageStatus.SENT.value,
+                    provider=bindparam("provider"),
+                    provider_id=bindparam("pid"),
+                    body=bindparam("body"),
+                    parts=bindparam("parts"),
+                    sent_at=now,
+                    lease_until=None,
+                ),
+                accepted,
+            )
+        if delivered_now:
+            await connection.execute(
+                update(_M)
+                .where(by_id, sending)
+                .values(
+                    status=MessageStatus.DELIVERED.value,
+                    provider=bindparam("provider"),
+                    provider_id=bindparam("pid"),
+                    body=bindparam("body"),
+                    parts=bindparam("parts"),
+                    sent_at=now,
+                    finished_at=now,
+                    lease_until=None,
+                ),
+                delivered_now,
+            )
+        if retry:
+            await connection.execute(
+                update(_M)
+                .where(by_id, sending)
+                .values(
+                    status=_Q,
+                    not_before=bindparam("until"),
+                    reason=bindparam("why"),
+                    lease_until=None,
+                    enqueued_at=None,
+                ),
+                retry,
+            )
+        if unknown:
+            await connection.execute(
+                update(_M)
+                .where(by_id, sending)
+                .values(
+                    status=MessageStatus.UNKNOWN.value,
+                    provider=bindparam("provider"),
+                    body=bindparam("body"),
+                    parts=bindparam("parts"),
+                    reason=bindparam("why"),
+                    sent_at=now,
+                    lease_until=None,
+                ),
+                unknown,
+            )
+        if failed:
+            await connection.execute(
+                update(_M)
+                .where(by_id, sending)
+                .values(
+                    status=MessageStatus.FAILED.value,
+                    provider=bindparam("provider"),
+                    error_code=bindparam("code"),
+                    reason=bindparam("why"),
+                    finished_at=now,
+                    lease_until=None,
+                ),
+                [
+                    {"mid": o.message.id, "provider": o.provider, "code": code, "why": why}
+                    for o, code, why in failed
+                ],
+            )
+            events.extend(
+                _event(EventKind.MESSAGE_FAILED, now, o.message, {"code": code})
+                for o, code, _ in failed
+            )
+        if opt_outs:
+            await suppress_many(
+                connection,
+                [
+                    (f"{o.message.channel}:{o.message.address}", o.message.resident_id)
+                    for o in opt_outs
+                ],
+                source="telegram_block",
+                detail="gateway reported the recipient refused messages",
+                now=now,
+            )
+            events.extend(
+                _event(EventKind.OPTED_OUT, now, o.message, {"source": "telegram_block"})
+                for o in opt_outs
+            )
+        if release:
+            await release_contacts(connection, release)
+        await write_events(connection, events)
+    return counts
+
+
+async def release_contacts(connection: AsyncConnection, messages: Iterable[Claimed]) -> None:
+    """Give back cap reservations of messages that never went out."""
+    params = [{"rid": m.resident_id, "mid": m.id} for m in messages]
+    if not params:
+        return
+    mine = and_(_C.c.resident_id == bindparam("rid"), _C.c.message_id == bindparam("mid"))
+    # A first contact that never happened leaves no row behind; a later one restores the last.
+    await connection.execute(_C.delete().where(mine, _C.c.previous_contact_at.is_(None)), params)
+    await connection.execute(
+        update(_C).where(mine).values(last_contact_at=_C.c.previous_contact_at, message_id=None),
+        params,
+    )
+
+
+async def suppress_many(
+    connection: AsyncConnection,
+    entries: Sequence[tuple[str, str | None]],
+    *,
+    source: str,
+    detail: str,
+    now: datetime,
+) -> None:
+    """Add addresses to the suppression list (an address already there keeps its first record)."""
+    dialect = sqlite if is_sqlite(str(connection.engine.url)) else postgresql
+    rows = [
+        {"address": a, "resident_id": r, "source": source, "detail": detail, "created_at": now}
+        for a, r in dict(entries).items()
+    ]
+    if rows:
+        await connection.execute(
+            dialect.insert(_S).values(rows).on_conflict_do_nothing(index_elements=[_S.c.address])
+        )
+
+
+async def _finish(
+    connection: AsyncConnection,
+    messages: Sequence[Claimed],
+    status: MessageStatus,
+    now: datetime,
+    *,
+    reason: str,
+    event: str,
+) -> None:
+    if not messages:
+        return
+    await connection.execute(
+        update(_M)
+        .where(_M.c.id.in_([m.id for m in messages]), _M.c.status == _SENDING)
+        .values(status=status.value, reason=reason, finished_at=now, lease_until=None)
+    )
+    await write_events(connection, (_event(event, now, m) for m in messages))
+
+
+def _event(
+    kind: str, now: datetime, m: Claimed, data: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    return event_row(
+        kind, now, campaign_id=m.campaign_id, message_id=m.id, resident_id=m.resident_id, data=data
+    )
+
+
+def _backoff(attempt: int) -> float:
+    """Seconds before the next try: about 5, 10, 20, ... capped at 10 minutes, with jitter."""
+    base = float(min(5 * 2 ** max(attempt - 1, 0), 600))
+    return base * (0.5 + random.random())  # noqa: S311 - spreading retries, not security
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

@@ -1,0 +1,286 @@
+"""Periodic jobs that keep the rows and the queue in step (run by the leader worker).
+
+- `enqueue_due`: puts sendable `queued` rows on the stream. This is also the reconciler: rows are
+  the truth, so a row enqueued long ago and still `queued` (its entry was lost: Redis flushed,
+  stream trimmed) is enqueued again, and after a detected flush everything due is, at once.
+- `reclaim_leases`: a `sending` row whose worker died becomes `unknown` (it may have gone out).
+- `resolve_unknown`: asks the gateway about `unknown` rows; found → sent/delivered/failed, not
+  found → queued again (the gateway never had it, so sending is safe), cannot tell → wait.
+- `expire`: no receipt within 72 hours → `expired`.
+- `finish_campaigns`: a running campaign with nothing left to send is completed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+from sqlalchemy import and_, bindparam, exists, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from campaigns.events import EventKind, event_row, write_events
+from campaigns.model import CAMPAIGNS, MESSAGES, CampaignState, MessageStatus
+from channels.base import Channel, DeliveryState, Found, NotFound, Outbound
+
+_M = MESSAGES
+_K = CAMPAIGNS
+_Q = MessageStatus.QUEUED.value
+RECEIPT_LIMIT = timedelta(hours=72)
+
+
+class Enqueuer(Protocol):
+    async def enqueue(self, entries: Sequence[tuple[int, str]]) -> Any: ...
+
+
+async def enqueue_due(
+    engine: AsyncEngine,
+    queue: Enqueuer,
+    *,
+    now: datetime,
+    requeue_after: timedelta,
+    force: bool = False,
+    limit: int = 5000,
+) -> int:
+    """Enqueue up to `limit` due rows; `force` ignores when they were last enqueued."""
+    running = select(_K.c.id).where(_K.c.state == CampaignState.RUNNING.value)
+    due = and_(
+        _M.c.status == _Q,
+        _M.c.campaign_id.in_(running.scalar_subquery()),
+        or_(_M.c.not_before.is_(None), _M.c.not_before <= now),
+    )
+    if not force:
+        due = and_(due, or_(_M.c.enqueued_at.is_(None), _M.c.enqueued_at <= now - requeue_after))
+    async with engine.begin() as connection:
+        rows = (
+            await connection.execute(
+                select(_M.c.id, _M.c.priority)
+                .where(due)
+                .order_by(_M.c.priority, _M.c.id)
+                .limit(limit)
+            )
+        ).all()
+        if not rows:
+            return 0
+        await connection.execute(
+            update(_M).where(_M.c.id == bindparam("mid")).values(enqueued_at=now),
+            [{"mid": r.id} for r in rows],
+        )
+        # Enqueued before commit: if the commit fails the entries are harmless duplicates,
+        # whereas committing first could lose them on a crash in between.
+        await queue.enqueue([(r.priority, str(r.id)) for r in rows])
+    return len(rows)
+
+
+async def reclaim_leases(engine: AsyncEngine, *, now: datetime) -> int:
+    """`sending` rows whose lease lapsed become `unknown`: the worker died mid-send."""
+    async with engine.begin() as connection:
+        rows = (
+            await connection.execute(
+                update(_M)
+                .where(_M.c.status == MessageStatus.SENDING.value, _M.c.lease_until < now)
+                .values(
+                    status=MessageStatus.UNKNOWN.value,
+                    reason="发送中断，结果待核实 / worker stopped mid-send; outcome to be checked",
+                    sent_at=func.coalesce(_M.c.sent_at, now),
+                    lease_until=None,
+                )
+                .returning(_M.c.id, _M.c.campaign_id, _M.c.resident_id)
+            )
+        ).all()
+        await write_events(
+            connection,
+            (
+                event_row(
+                    EventKind.MESSAGE_UNKNOWN,
+                    now,
+                    campaign_id=r.campaign_id,
+                    message_id=r.id,
+                    resident_id=r.resident_id,
+                    data={"reason": "lease_expired"},
+                )
+                for r in rows
+            ),
+        )
+    return len(rows)
+
+
+@dataclass(slots=True)
+class Resolution:
+    found: int = 0
+    requeued: int = 0
+    undecided: int = 0
+
+
+ChannelFor = Callable[[str, str | None], Channel | None]
+
+
+async def resolve_unknown(
+    engine: AsyncEngine,
+    channel_for: ChannelFor,
+    *,
+    now: datetime,
+    grace: timedelta = timedelta(seconds=30),
+    limit: int = 200,
+) -> Resolution:
+    """Ask the gateways about messages whose send outcome is unknown."""
+    resolution = Resolution()
+    async with engine.connect() as connection:
+        rows = (
+            await connection.execute(
+                select(
+                    _M.c.id,
+                    _M.c.campaign_id,
+                    _M.c.resident_id,
+                    _M.c.channel,
+                    _M.c.provider,
+                    _M.c.address,
+                    _M.c.body,
+                    _M.c.sent_at,
+                )
+                .where(_M.c.status == MessageStatus.UNKNOWN.value, _M.c.sent_at <= now - grace)
+                .order_by(_M.c.id)
+                .limit(limit)
+            )
+        ).all()
+    for row in rows:
+        channel = channel_for(row.channel, row.provider)
+        if channel is None:
+            resolution.undecided += 1
+            continue
+        message = Outbound(ref=str(row.id), to=row.address, text=row.body or "")
+        answer = await channel.lookup(message, _aware(row.sent_at))
+        async with engine.begin() as connection:
+            if isinstance(answer, Found):
+                status = {
+                    DeliveryState.SENT: MessageStatus.SENT,
+                    DeliveryState.DELIVERED: MessageStatus.DELIVERED,
+                    DeliveryState.FAILED: MessageStatus.FAILED,
+                }[answer.state]
+                values: dict[str, Any] = {"status": status.value, "provider_id": answer.provider_id}
+                if status is not MessageStatus.SENT:
+                    values["finished_at"] = now
+                if answer.error_code:
+                    values["error_code"] = answer.error_code[:64]
+                await connection.execute(
+                    update(_M)
+                    .where(_M.c.id == row.id, _M.c.status == MessageStatus.UNKNOWN.value)
+                    .values(**values)
+                )
+                kind = {
+                    MessageStatus.SENT: EventKind.MESSAGE_SENT,
+                    MessageStatus.DELIVERED: EventKind.MESSAGE_DELIVERED,
+                    MessageStatus.FAILED: EventKind.MESSAGE_FAILED,
+                }[status]
+                data = {"resolved_by": "lookup"}
+                resolution.found += 1
+            elif isinstance(answer, NotFound):
+                await connection.execute(
+                    update(_M)
+                    .where(_M.c.id == row.id, _M.c.status == MessageStatus.UNKNOWN.value)
+                    .values(status=_Q, not_before=None, enqueued_at=None, sent_at=None)
+                )
+                kind, data = EventKind.MESSAGE_REQUEUED, {"resolved_by": "lookup_not_found"}
+                resolution.requeued += 1
+            else:
+                resolution.undecided += 1
+                continue
+            await write_events(
+                connection,
+                [
+                    event_row(
+                        kind,
+                        now,
+                        campaign_id=row.campaign_id,
+                        message_id=row.id,
+                        resident_id=row.resident_id,
+                        data=data,
+                    )
+                ],
+            )
+    return resolution
+
+
+async def expire(engine: AsyncEngine, *, now: datetime, after: timedelta = RECEIPT_LIMIT) -> int:
+    """Messages with no receipt `after` their send become `expired` (not "delivered")."""
+    async with engine.begin() as connection:
+        rows = (
+            await connection.execute(
+                update(_M)
+                .where(
+                    _M.c.status.in_([MessageStatus.SENT.value, MessageStatus.UNKNOWN.value]),
+                    _M.c.sent_at <= now - after,
+                )
+                .values(status=MessageStatus.EXPIRED.value, finished_at=now)
+                .returning(_M.c.id, _M.c.campaign_id, _M.c.resident_id)
+            )
+        ).all()
+        await write_events(
+            connection,
+            (
+                event_row(
+                    EventKind.MESSAGE_EXPIRED,
+                    now,
+                    campaign_id=r.campaign_id,
+                    message_id=r.id,
+                    resident_id=r.resident_id,
+                )
+                for r in rows
+            ),
+        )
+    return len(rows)
+
+
+_OPEN = (MessageStatus.QUEUED.value, MessageStatus.SENDING.value, MessageStatus.UNKNOWN.value)
+
+
+async def finish_campaigns(
+    engine: AsyncEngine,
+    *,
+    now: datetime,
+    next_run: Callable[[int], Awaitable[datetime | None]] | None = None,
+) -> list[int]:
+    """Running campaigns with nothing left to send: completed (or rescheduled if recurring)."""
+    pending = exists().where(_M.c.campaign_id == _K.c.id, _M.c.status.in_(_OPEN))
+    async with engine.begin() as connection:
+        done = [
+            r.id
+            for r in await connection.execute(
+                select(_K.c.id).where(_K.c.state == CampaignState.RUNNING.value, ~pending)
+            )
+        ]
+        for campaign_id in done:
+            later = await next_run(campaign_id) if next_run is not None else None
+            state = CampaignState.SCHEDULED if later else CampaignState.COMPLETED
+            await connection.execute(
+                update(_K)
+                .where(_K.c.id == campaign_id, _K.c.state == CampaignState.RUNNING.value)
+                .values(
+                    state=state.value,
+                    next_run_at=later,
+                    finished_at=None if later else now,
+                    updated_at=now,
+                )
+            )
+            await write_events(
+                connection,
+                [
+                    event_row(
+                        EventKind.CAMPAIGN_STATE,
+                        now,
+                        campaign_id=campaign_id,
+                        data={"state": state.value},
+                    )
+                ],
+            )
+    return done
+
+
+def counts_by_status(rows: Mapping[str, int]) -> dict[str, int]:
+    """Every status with its count (zeros included), in a stable order."""
+    return {s.value: int(rows.get(s.value, 0)) for s in MessageStatus}
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
