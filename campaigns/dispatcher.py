@@ -1,0 +1,257 @@
+"""The send loop of a worker: read ids from the stream, claim, render, send, record.
+
+Any number of workers run this loop against one consumer group. Per batch:
+
+1. read up to `batch_size` entries (highest priority first; entries of dead workers reclaimed);
+2. `claim` the rows (the exactly-once step), then ack the entries: from here the row is the
+   truth, and a crash leaves a `sending` row that upkeep resolves by asking the gateway;
+3. render each message for the gateway it will go through — the campaign's primary SMS
+   provider, or its fallback while the primary is marked down (a shared Redis flag, so every
+   worker switches together);
+4. send in the gateway's batch size, each request waiting for tokens of that gateway's shared
+   bucket, several requests in flight at once;
+5. `record` every outcome in one transaction.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from campaigns.definition import CampaignDefinition, MessageClass
+from campaigns.model import CAMPAIGNS, CampaignState
+from campaigns.sending import CampaignRules, Claimed, Outcome, claim, record
+from campaigns.stream import Delivery
+from campaigns.timing import next_open, utc_now
+from channels.base import Channel, Failed, Outbound, RetryLater, SendResult
+from core import BilingualError, get_logger
+
+log = get_logger("campaigns.dispatcher")
+
+
+class Rendered(Protocol):
+    text: str
+    params: tuple[tuple[str, str], ...]
+    sign_name: str | None
+    template_code: str | None
+    parts: int | None
+
+
+class MessageRenderer(Protocol):
+    def render_message(
+        self, template: str, kind: str, provider: str, variables: Mapping[str, str]
+    ) -> Rendered: ...
+
+
+class Gate(Protocol):
+    """A gateway's shared token bucket."""
+
+    async def wait_for(self, n: int = 1) -> float: ...
+
+
+class Outage(Protocol):
+    """A gateway's shared "down until" flag."""
+
+    async def hold(self, seconds: float, reason: str = "") -> float: ...
+
+    async def remaining(self) -> float: ...
+
+
+@dataclass(slots=True)
+class Gateway:
+    """One configured gateway: its channel, rate gate and outage flag."""
+
+    channel: Channel
+    gate: Gate
+    outage: Outage
+    unusable: Callable[[SendResult], bool] = lambda _r: False
+
+
+@dataclass(frozen=True, slots=True)
+class RunningCampaign:
+    id: int
+    definition: CampaignDefinition
+    message_class: MessageClass
+    rules: CampaignRules
+
+
+@dataclass(slots=True)
+class DispatchSettings:
+    batch_size: int = 500
+    block_ms: int = 500
+    lease: timedelta = timedelta(minutes=2)
+    max_attempts: int = 6
+    concurrency: int = 16  # gateway requests in flight per worker
+    outage_seconds: float = 30.0  # how long a gateway stays marked down after a failure
+    campaign_refresh: float = 1.0  # seconds between reloads of the running campaigns
+
+
+@dataclass(slots=True)
+class DispatchStats:
+    batches: int = 0
+    claimed: int = 0
+    outcomes: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        queue: Any,
+        gateways: Mapping[str, Gateway],
+        renderer: MessageRenderer,
+        *,
+        settings: DispatchSettings | None = None,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self._engine = engine
+        self._queue = queue
+        self._gateways = gateways
+        self._renderer = renderer
+        self._settings = settings or DispatchSettings()
+        self._clock = clock
+        self._campaigns: dict[int, RunningCampaign] = {}
+        self._loaded_at = 0.0
+        self._inflight = asyncio.Semaphore(self._settings.concurrency)
+        self.stats = DispatchStats()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Serve the stream until `stop` is set; the batch in hand is always finished."""
+        await self._queue.ensure_groups()
+        while not stop.is_set():
+            deliveries = await self._queue.read(
+                count=self._settings.batch_size, block_ms=self._settings.block_ms
+            )
+            if deliveries:
+                await self.handle(deliveries)
+
+    async def handle(self, deliveries: Sequence[Delivery]) -> None:
+        now = self._clock()
+        campaigns = await self._running(now)
+        ids = [int(d.message_id) for d in deliveries if d.message_id.isdigit()]
+        rules = {c.id: c.rules for c in campaigns.values()}
+        claimed = await claim(self._engine, ids, rules, now=now, lease=self._settings.lease)
+        await self._queue.ack(deliveries)
+        self.stats.batches += 1
+        self.stats.claimed += len(claimed)
+        if not claimed:
+            return
+        outcomes = await self._send_all(claimed, campaigns)
+        counts = await record(
+            self._engine, outcomes, now=self._clock(), max_attempts=self._settings.max_attempts
+        )
+        for name, n in counts.items():
+            self.stats.outcomes[name] += n
+
+    async def _send_all(
+        self, claimed: Sequence[Claimed], campaigns: Mapping[int, RunningCampaign]
+    ) -> list[Outcome]:
+        outcomes: list[Outcome] = []
+        groups: dict[tuple[str, str | None], list[tuple[Claimed, Outbound, Rendered]]] = (
+            defaultdict(list)
+        )
+        for message in claimed:
+            campaign = campaigns.get(message.campaign_id)
+            provider = await self._provider_for(message, campaign)
+            if campaign is None or provider is None:
+                outcomes.append(
+                    Outcome(message, provider or "-", RetryLater(60.0, "no usable gateway"))
+                )
+                continue
+            try:
+                rendered = self._renderer.render_message(
+                    campaign.definition.template, message.channel, provider, message.variables
+                )
+            except BilingualError as exc:
+                outcomes.append(Outcome(message, provider, Failed("render_error", exc.en)))
+                continue
+            outbound = Outbound(
+                ref=str(message.id),
+                to=message.address,
+                text=rendered.text,
+                template_code=rendered.template_code,
+                sign_name=rendered.sign_name,
+                params=rendered.params,
+            )
+            groups[(provider, rendered.template_code)].append((message, outbound, rendered))
+        tasks = []
+        for (provider, _code), items in groups.items():
+            gateway = self._gateways[provider]
+            size = max(gateway.channel.max_batch, 1)
+            for start in range(0, len(items), size):
+                tasks.append(self._send_chunk(provider, gateway, items[start : start + size]))
+        for chunk in await asyncio.gather(*tasks):
+            outcomes.extend(chunk)
+        return outcomes
+
+    async def _send_chunk(
+        self, provider: str, gateway: Gateway, items: Sequence[tuple[Claimed, Outbound, Rendered]]
+    ) -> list[Outcome]:
+        async with self._inflight:
+            await gateway.gate.wait_for(len(items))
+            results = await gateway.channel.send([outbound for _, outbound, _ in items])
+        if results and all(gateway.unusable(r) for r in results):
+            await gateway.outage.hold(self._settings.outage_seconds, f"{provider} unusable")
+            log.warning("gateway_marked_down", gateway=provider)
+        return [
+            Outcome(message, provider, result, body=outbound.text, parts=rendered.parts)
+            for (message, outbound, rendered), result in zip(items, results, strict=True)
+        ]
+
+    async def _provider_for(self, message: Claimed, campaign: RunningCampaign | None) -> str | None:
+        if campaign is None:
+            return None
+        if message.channel == "telegram":
+            return "telegram" if "telegram" in self._gateways else None
+        for provider in campaign.definition.sms_providers():
+            gateway = self._gateways.get(provider)
+            if gateway is not None and await gateway.outage.remaining() <= 0:
+                return provider
+        return None
+
+    async def _running(self, now: datetime) -> dict[int, RunningCampaign]:
+        loop_time = asyncio.get_running_loop().time()
+        if loop_time - self._loaded_at < self._settings.campaign_refresh:
+            return self._refresh_windows(now)
+        async with self._engine.connect() as connection:
+            rows = (
+                await connection.execute(
+                    select(CAMPAIGNS.c.id, CAMPAIGNS.c.definition, CAMPAIGNS.c.priority).where(
+                        CAMPAIGNS.c.state == CampaignState.RUNNING.value
+                    )
+                )
+            ).all()
+        campaigns: dict[int, RunningCampaign] = {}
+        for row in rows:
+            definition = CampaignDefinition.model_validate(json.loads(row.definition))
+            message_class = MessageClass.NOTICE if row.priority <= 1 else MessageClass.PROMOTIONAL
+            rules = CampaignRules(
+                window_opens_at=next_open(now, definition.effective_window(message_class)),
+                cap_days=definition.frequency_cap_days,
+            )
+            campaigns[row.id] = RunningCampaign(row.id, definition, message_class, rules)
+        self._campaigns = campaigns
+        self._loaded_at = loop_time
+        return campaigns
+
+    def _refresh_windows(self, now: datetime) -> dict[int, RunningCampaign]:
+        return {
+            cid: RunningCampaign(
+                c.id,
+                c.definition,
+                c.message_class,
+                CampaignRules(
+                    next_open(now, c.definition.effective_window(c.message_class)),
+                    c.rules.cap_days,
+                ),
+            )
+            for cid, c in self._campaigns.items()
+        }
