@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from campaigns.events import EventKind, event_row, write_events
 from campaigns.model import CAMPAIGNS, MESSAGES, CampaignState, MessageStatus
-from channels.base import Channel, DeliveryState, Found, NotFound, Outbound
+from channels.base import DeliveryState, Found, LookupResult, NotFound, Outbound
 
 _M = MESSAGES
 _K = CAMPAIGNS
@@ -113,7 +113,13 @@ class Resolution:
     undecided: int = 0
 
 
-ChannelFor = Callable[[str, str | None], Channel | None]
+class Lookupable(Protocol):
+    """What `resolve_unknown` needs of a channel."""
+
+    async def lookup(self, message: Outbound, sent_at: datetime) -> LookupResult: ...
+
+
+ChannelFor = Callable[[str, str | None], Lookupable | None]
 
 
 async def resolve_unknown(
