@@ -161,8 +161,9 @@ class TokenBucket:
 class Pause:
     """A gateway-wide hold on sending, in Redis, that every worker checks before sending.
 
-    Set it when a gateway answers that it is throttling us (HTTP 429, `isv.BUSINESS_LIMIT_
-    CONTROL` on the account) or is down; it ends by itself when its time is up. A later hold
+    Set it when a gateway answers that it is throttling the account (HTTP 429, Telegram's
+    retry_after) or is down (5xx, refused connections) — not for a per-number limit, which holds
+    back one resident, not the gateway. It ends by itself when its time is up; a later hold
     extends it, a shorter one never cuts it short. The time left is Redis's own (PTTL), so the
     workers' clocks do not matter.
     """

@@ -95,7 +95,6 @@ class SendQueue:
         if claim_idle_ms <= 0:
             raise ValueError("claim_idle_ms must be positive")
         self._redis = redis
-        self._prefix = prefix
         self._group = group
         self._consumer = consumer
         self._claim_idle_ms = claim_idle_ms
@@ -126,11 +125,13 @@ class SendQueue:
         """Append (priority, message id) pairs in one round trip; the entry ids, in order."""
         if not entries:
             return []
-        pipe = self._redis.pipeline(transaction=False)
         for priority, message_id in entries:
+            _checked(priority)
             if not message_id:
                 raise ValueError("empty message id")
-            pipe.xadd(self.stream(priority), {FIELD: message_id})
+        pipe = self._redis.pipeline(transaction=False)
+        for priority, message_id in entries:
+            pipe.xadd(self._streams[priority], {FIELD: message_id})
         return [_text(entry_id) for entry_id in await pipe.execute()]
 
     async def read(self, count: int = 10, block_ms: int = 1000) -> list[Delivery]:
