@@ -13,6 +13,7 @@ receipt or by `lookup`, which searches the account's message list for the same T
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
@@ -67,7 +68,8 @@ class TwilioChannel:
         self._session = session
         self._owns_session = session is None
         self._clock = clock
-        self._auth = aiohttp.BasicAuth(config.account_sid, config.auth_token)
+        credentials = f"{config.account_sid}:{config.auth_token}".encode()
+        self._headers = {"Authorization": "Basic " + base64.b64encode(credentials).decode("ascii")}
         self._timeout = aiohttp.ClientTimeout(total=config.timeout, connect=config.connect_timeout)
 
     @property
@@ -130,7 +132,7 @@ class TwilioChannel:
             async with self._http().post(
                 self.config.messages_url,
                 data=self.form_for(message),
-                auth=self._auth,
+                headers=self._headers,
                 timeout=self._timeout,
                 allow_redirects=False,
             ) as response:
@@ -243,7 +245,7 @@ class TwilioChannel:
         """GET a JSON resource; None for 404, `_LookupError` for anything else unusable."""
         try:
             async with self._http().get(
-                url, params=params, auth=self._auth, timeout=self._timeout
+                url, params=params, headers=self._headers, timeout=self._timeout
             ) as response:
                 status = response.status
                 raw = await response.read()
