@@ -173,6 +173,7 @@ _FAILED: dict[str, tuple[str, str]] = {
         "不支持向该地区发送短信",
         "sending to this region is not supported",
     ),
+    "UnsupportedOperation": ("操作不支持", "operation not supported"),
     "RequestSizeLimitExceeded": ("请求包过大", "request is too large"),
     "UnknownParameter": ("未知参数", "unknown parameter"),
 }
@@ -247,6 +248,24 @@ _QUIET_HOURS: dict[str, tuple[str, str]] = {
         "promotional messages may only be sent 08:00-22:00",
     ),
 }
+
+
+#: Every code given a deliberate meaning above (others are read by their family).
+MAPPED_CODES = frozenset(
+    code
+    for table in (
+        _UNUSABLE,
+        _FAILED,
+        _OPT_OUT,
+        _UNKNOWN,
+        _THROTTLED,
+        _SERVER,
+        _NUMBER_LIMITS,
+        _DAILY_LIMITS,
+        _QUIET_HOURS,
+    )
+    for code in table
+)
 
 
 def _reason(texts: tuple[str, str], code: str) -> str:
