@@ -90,7 +90,13 @@ def test_malformed_authorization_is_not_read() -> None:
 
 
 async def _post(
-    session: aiohttp.ClientSession, url: str, *, timestamp: int, secret: str = SECRET, **extra: str
+    session: aiohttp.ClientSession,
+    url: str,
+    *,
+    timestamp: int,
+    secret: str = SECRET,
+    tampered: bytes | None = None,
+    extra: dict[str, str] | None = None,
 ) -> tuple[int, str, dict[str, Any]]:
     """A SendSms signed by hand (content-type;host only, as the official SDK signs)."""
     payload = json.dumps({"PhoneNumberSet": ["+8613800138000"]}).encode()
@@ -110,9 +116,10 @@ async def _post(
             payload=payload,
             headers=signed,
         ),
-        **extra,
+        **(extra or {}),
     }
-    async with session.post(f"{url}/", data=payload, headers=headers) as response:
+    sent = payload if tampered is None else tampered
+    async with session.post(f"{url}/", data=sent, headers=headers) as response:
         return response.status, response.headers["Content-Type"], await response.json()
 
 
@@ -128,9 +135,14 @@ async def test_stand_in_refuses_expired_timestamps_and_bad_signatures(tmp_path: 
         _, _, body = await _post(gw.session, gw.url, timestamp=now, secret="wrong")
         assert body["Response"]["Error"]["Code"] == "AuthFailure.SignatureFailure"
         assert "RequestId" in body["Response"]
-        _, _, body = await _post(gw.session, gw.url, timestamp=now, Authorization="Basic abc")
+        tampered = json.dumps({"PhoneNumberSet": ["+8613900139000"]}).encode()
+        _, _, body = await _post(gw.session, gw.url, timestamp=now, tampered=tampered)
+        assert body["Response"]["Error"]["Code"] == "AuthFailure.SignatureFailure"
+        _, _, body = await _post(
+            gw.session, gw.url, timestamp=now, extra={"Authorization": "Basic abc"}
+        )
         assert body["Response"]["Error"]["Code"] == "AuthFailure.InvalidAuthorization"
-        _, _, body = await _post(gw.session, gw.url, timestamp=now, **{"X-TC-Action": "Nope"})
+        _, _, body = await _post(gw.session, gw.url, timestamp=now, extra={"X-TC-Action": "Nope"})
         assert body["Response"]["Error"]["Code"] == "InvalidAction"
         # Signed correctly but without SmsSdkAppId: past the gateway, refused by SMS.
         _, _, body = await _post(gw.session, gw.url, timestamp=now)
