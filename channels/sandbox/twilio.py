@@ -72,10 +72,6 @@ def error(status: int, code: int, message: str) -> web.Response:
     return response
 
 
-class _DroppedError(Exception):
-    """The DROP fault closed the connection: there is nobody left to answer."""
-
-
 class _Handlers:
     def __init__(self, config: SandboxConfig, core: SandboxCore, store: MessageStore) -> None:
         self.config = config
@@ -94,10 +90,10 @@ class _Handlers:
         if fault is Fault.THROTTLE:
             return fault, error(429, 20429, "Too Many Requests")
         await request.read()
-        if fault is Fault.DROP:
+        if fault is Fault.DROP:  # close without answering; the 499 never reaches anyone
             if request.transport is not None:
                 request.transport.close()
-            raise _DroppedError
+            return fault, web.Response(status=499)
         if not self._authenticated(request):
             return fault, error(401, 20003, "Authenticate")
         if request.match_info["account"] != self.config.key:
@@ -116,10 +112,7 @@ class _Handlers:
 
     # -- create ----------------------------------------------------------------------------
     async def create(self, request: web.Request) -> web.StreamResponse:
-        try:
-            fault, early = await self._gate(request)
-        except _DroppedError:
-            return web.Response(status=499)
+        fault, early = await self._gate(request)
         if early is not None:
             return early
         form = {
@@ -180,10 +173,7 @@ class _Handlers:
 
     # -- status queries --------------------------------------------------------------------
     async def fetch(self, request: web.Request) -> web.StreamResponse:
-        try:
-            fault, early = await self._gate(request)
-        except _DroppedError:
-            return web.Response(status=499)
+        fault, early = await self._gate(request)
         if early is not None:
             return early
         if fault is Fault.TIMEOUT_AFTER_ACCEPT:
@@ -194,10 +184,7 @@ class _Handlers:
         return web.json_response(message.resource(), headers={"Twilio-Request-Id": new_sid("RQ")})
 
     async def list_messages(self, request: web.Request) -> web.StreamResponse:
-        try:
-            fault, early = await self._gate(request)
-        except _DroppedError:
-            return web.Response(status=499)
+        fault, early = await self._gate(request)
         if early is not None:
             return early
         if fault is Fault.TIMEOUT_AFTER_ACCEPT:

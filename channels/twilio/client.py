@@ -17,7 +17,6 @@ import base64
 import json
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -26,7 +25,6 @@ import aiohttp
 from channels.base import (
     Accepted,
     ChannelKind,
-    Found,
     LookupResult,
     LookupUnavailable,
     NotFound,
@@ -35,8 +33,16 @@ from channels.base import (
     SendResult,
     Unknown,
 )
-from channels.twilio.codes import delivery_state, result_for_error
+from channels.twilio.codes import result_for_error
 from channels.twilio.config import REF_PARAM, TwilioConfig
+from channels.twilio.lookup import (
+    QueryError,
+    closest,
+    found,
+    is_ours,
+    message_records,
+    rfc2822,
+)
 from channels.twilio.phones import to_e164
 from core import get_logger
 
@@ -44,10 +50,6 @@ log = get_logger("channels.twilio")
 
 #: How far before our `sent_at` a matching message may have been created (clock skew).
 LOOKUP_SKEW = timedelta(minutes=10)
-
-
-class _LookupError(Exception):
-    """The status query could not be answered; carries the bilingual reason."""
 
 
 def _utcnow() -> datetime:
@@ -192,10 +194,10 @@ class TwilioChannel:
         to, body = to_e164(message.to), self.body_for(message)
         try:
             matches, exhausted = await self._search(to, body, sent_at - LOOKUP_SKEW)
-        except _LookupError as exc:
+        except QueryError as exc:
             return LookupUnavailable(str(exc))
         if matches:
-            return _found(_closest(matches, sent_at))
+            return found(closest(matches, sent_at))
         if not exhausted:
             return LookupUnavailable(
                 "该号码消息过多，未能查完 / too many messages to this number to search"
@@ -217,13 +219,13 @@ class TwilioChannel:
         for _ in range(self.config.lookup_max_pages):
             page = await self._get(url, params)
             if page is None:
-                raise _LookupError("消息列表不存在 / message list not found")
+                raise QueryError("消息列表不存在 / message list not found")
             reached_back = False
-            for record in _records(page):
-                created = _rfc2822(record.get("date_created"))
+            for record in message_records(page):
+                created = rfc2822(record.get("date_created"))
                 if created is not None and created < earliest:
                     reached_back = True
-                elif _is_ours(record, to, body):
+                elif is_ours(record, to, body):
                     matches.append(record)
             next_uri = page.get("next_page_uri")
             if reached_back or not next_uri:
@@ -235,14 +237,14 @@ class TwilioChannel:
         """The status of one message by its SID (GET …/Messages/{sid}.json)."""
         try:
             record = await self._get(self.config.message_url(provider_id), {})
-        except _LookupError as exc:
+        except QueryError as exc:
             return LookupUnavailable(str(exc))
         if record is None:
             return NotFound()
-        return _found(record)
+        return found(record)
 
     async def _get(self, url: str, params: dict[str, str]) -> dict[str, Any] | None:
-        """GET a JSON resource; None for 404, `_LookupError` for anything else unusable."""
+        """GET a JSON resource; None for 404, `QueryError` for anything else unusable."""
         try:
             async with self._http().get(
                 url, params=params, headers=self._headers, timeout=self._timeout
@@ -250,45 +252,14 @@ class TwilioChannel:
                 status = response.status
                 raw = await response.read()
         except (aiohttp.ClientError, TimeoutError) as exc:
-            raise _LookupError(
-                f"状态查询失败 / status query failed ({type(exc).__name__})"
-            ) from exc
+            raise QueryError(f"状态查询失败 / status query failed ({type(exc).__name__})") from exc
         if status == 404:
             return None
         payload = _json_object(raw)
         if status != 200 or payload is None:
             code = payload.get("code") if payload else None
-            raise _LookupError(f"状态查询被拒绝 / status query refused (HTTP {status}, {code})")
+            raise QueryError(f"状态查询被拒绝 / status query refused (HTTP {status}, {code})")
         return payload
-
-
-def _records(page: dict[str, Any]) -> list[dict[str, Any]]:
-    records = page.get("messages")
-    if not isinstance(records, list):
-        raise _LookupError("平台应答格式错误 / malformed message list")
-    return [record for record in records if isinstance(record, dict)]
-
-
-def _is_ours(record: dict[str, Any], to: str, body: str) -> bool:
-    outbound = str(record.get("direction") or "").startswith("outbound")
-    return outbound and record.get("to") == to and record.get("body") == body
-
-
-def _closest(records: list[dict[str, Any]], sent_at: datetime) -> dict[str, Any]:
-    def distance(record: dict[str, Any]) -> float:
-        created = _rfc2822(record.get("date_created"))
-        return abs((created - sent_at).total_seconds()) if created else float("inf")
-
-    return min(records, key=distance)
-
-
-def _found(record: dict[str, Any]) -> LookupResult:
-    state = delivery_state(str(record.get("status") or ""))
-    sid = record.get("sid")
-    if state is None or not isinstance(sid, str):
-        return LookupUnavailable("平台返回未知状态 / unknown message status in the answer")
-    error = record.get("error_code")
-    return Found(sid, state, str(error) if error not in (None, "", 0) else None)
 
 
 def _json_object(raw: bytes) -> dict[str, Any] | None:
@@ -297,16 +268,6 @@ def _json_object(raw: bytes) -> dict[str, Any] | None:
     except ValueError:
         return None
     return value if isinstance(value, dict) else None
-
-
-def _rfc2822(value: object) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
 def _seconds(value: str | None) -> float | None:
