@@ -5,6 +5,14 @@ hash, updated by one Lua script: taking tokens is atomic however many workers as
 the refill is measured with the Redis server's clock (`TIME` inside the script), so the workers'
 own clocks do not matter. `Pause` is a gateway-wide "send nothing until then", set when a
 gateway answers that it is throttling us or is down, and respected by every worker.
+
+The bucket lends: a request for more tokens than it holds is granted at once, with the time
+from which they may be used, and leaves the bucket in debt until the refill has paid for them
+(the "virtual scheduling" form of a token bucket, as in GCRA). The grants so form a timetable
+in server time that does not drift when a worker wakes up late, which a bucket that makes
+latecomers ask again cannot do: with a small burst, every millisecond of lateness would be a
+millisecond of rate lost. A request that would have to wait longer than `max_wait` behind
+earlier ones is refused instead, so that no worker books the gateway far ahead.
 """
 
 from __future__ import annotations
@@ -19,12 +27,15 @@ from typing import Any, Final
 from redis.asyncio import Redis
 from redis.exceptions import NoScriptError
 
-# KEYS[1] the bucket; ARGV rate (tokens a second), burst, wanted. Answers strings, because a
-# Lua number returned to Redis loses its fraction: granted, seconds to wait, server time.
+# KEYS[1] the bucket; ARGV rate (tokens a second), burst, wanted, longest wait in seconds.
+# 'tokens' may fall below 0: the debt of grants not yet paid for by the refill. Answers
+# strings, because a Lua number returned to Redis loses its fraction: granted (all or 0),
+# seconds until the grant may be used (or, refused, until asking again makes sense), time.
 _TAKE: Final = """
 local rate = tonumber(ARGV[1])
 local burst = tonumber(ARGV[2])
 local wanted = tonumber(ARGV[3])
+local max_wait = tonumber(ARGV[4])
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 local state = redis.call('HMGET', KEYS[1], 'tokens', 'at')
@@ -38,17 +49,19 @@ if now > at then
   tokens = math.min(burst, tokens + (now - at) * rate)
   at = now
 end
-local granted = math.min(wanted, math.floor(tokens))
-if granted < 0 then granted = 0 end
-tokens = tokens - granted
-local wait = 0
-local rest = wanted - granted
-if rest > 0 then
-  wait = (math.min(rest, burst) - tokens) / rate
+local wait = (wanted - tokens) / rate
+local granted = wanted
+if wait <= 0 then
+  wait = 0
+elseif tokens < 0 and wait > max_wait then
+  -- Earlier grants are still being paid for, and this one would wait too long behind them.
+  granted = 0
+  wait = wait - max_wait
 end
+tokens = tokens - granted
 redis.call('HSET', KEYS[1], 'tokens', string.format('%.17g', tokens),
   'at', string.format('%.17g', at))
-redis.call('PEXPIRE', KEYS[1], math.ceil((burst / rate + 1) * 1000))
+redis.call('PEXPIRE', KEYS[1], math.ceil(((burst - tokens) / rate + 1) * 1000))
 return {tostring(granted), string.format('%.17g', wait), string.format('%.17g', now)}
 """
 
@@ -92,33 +105,53 @@ _hold = LuaScript(_HOLD)
 class Grant:
     """The answer of `TokenBucket.take`.
 
-    `granted` tokens were taken (0 to the number asked); the rest will be there in `wait`
-    seconds (0 when all were granted). `at` is the Redis server's time of the grant, in
-    seconds since the epoch (0 for an unlimited bucket, which asks no server).
+    `granted` is all the tokens asked for, or 0 when refused. Granted tokens may be used after
+    `wait` seconds (0: now); after a refusal, `wait` is when asking again can succeed. `at` is
+    the Redis server's time of the answer, in seconds since the epoch, so the grant is usable
+    from server time `at + wait` (`at` is 0 for an unlimited bucket, which asks no server).
     """
 
     granted: int
     wait: float
     at: float
 
+    @property
+    def usable_at(self) -> float:
+        """Server time from which the granted tokens may be used."""
+        return self.at + self.wait
+
 
 class TokenBucket:
     """A rate limit of `rate` sends a second with bursts of up to `burst`, shared through Redis.
 
     A rate of 0 or None means unlimited: every take is granted at once without a round trip.
-    The bucket starts full. Over any interval of Redis server time, the tokens granted never
-    exceed `burst + rate × interval`.
+    The bucket starts full. Tokens usable by any moment never exceed `burst + rate × elapsed`,
+    elapsed counted in Redis server time from the bucket's first use (or its last time full).
+    A request waits at most `max_wait` seconds behind earlier grants, or is refused; a request
+    larger than the burst is granted when no earlier grant is outstanding, however long it
+    must wait — it is one batch, and the rate is kept by delaying it.
     """
 
-    def __init__(self, redis: Redis, key: str, *, rate: float | None, burst: int = 1) -> None:
+    def __init__(
+        self,
+        redis: Redis,
+        key: str,
+        *,
+        rate: float | None,
+        burst: int = 1,
+        max_wait: float = 10.0,
+    ) -> None:
         if rate is not None and (rate < 0 or not math.isfinite(rate)):
             raise ValueError("rate must be a finite number of tokens a second, or 0 / None")
         if burst < 1:
             raise ValueError("burst must be at least 1 token")
+        if not max_wait > 0:
+            raise ValueError("max_wait must be positive")
         self._redis = redis
         self.key = key
         self.rate = float(rate) if rate else 0.0
         self.burst = burst
+        self.max_wait = max_wait
 
     @property
     def unlimited(self) -> bool:
@@ -126,32 +159,29 @@ class TokenBucket:
         return self.rate == 0.0
 
     async def take(self, n: int = 1) -> Grant:
-        """Take up to `n` tokens at once; say how many, and how long until the rest are there.
-
-        The wait is for `min(rest, burst)` tokens: more never fit in the bucket at once.
-        """
+        """Book `n` tokens: granted all at once with the wait before use, or refused (0)."""
         if n < 0:
             raise ValueError("cannot take a negative number of tokens")
         if n == 0 or self.unlimited:
             return Grant(n, 0.0, 0.0)
-        granted, wait, at = await _take(self._redis, [self.key], [repr(self.rate), self.burst, n])
+        granted, wait, at = await _take(
+            self._redis, [self.key], [repr(self.rate), self.burst, n, repr(self.max_wait)]
+        )
         return Grant(int(granted), max(float(wait), 0.0), float(at))
 
     async def wait_for(self, n: int = 1) -> float:
-        """Take `n` tokens, sleeping as long as it takes; the seconds slept.
+        """Take `n` tokens and sleep until they may be used; the seconds slept.
 
-        Tokens are taken as they come (a part now, the rest after a sleep), so `n` larger than
-        the burst is served too, and several waiters share the rate rather than starve.
+        A refused request sleeps as told and asks again, until granted.
         """
         slept = 0.0
-        remaining = n
-        while remaining > 0:
-            grant = await self.take(remaining)
-            remaining -= grant.granted
-            if remaining > 0:
+        while True:
+            grant = await self.take(n)
+            if grant.wait > 0:
                 await asyncio.sleep(grant.wait)
                 slept += grant.wait
-        return slept
+            if grant.granted == n:
+                return slept
 
     async def reset(self) -> None:
         """Forget the bucket's state: the next take finds it full."""
