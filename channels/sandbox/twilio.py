@@ -22,7 +22,7 @@ from typing import Any
 from aiohttp import web
 
 from channels.sandbox.common import Fault, SandboxConfig, SandboxCore
-from channels.sandbox.twilio_pushes import Webhooks
+from channels.sandbox.twilio_pushes import Webhooks, acknowledged
 from channels.sandbox.twilio_rules import Refusal, Submission, check
 from channels.sandbox.twilio_store import (
     API_VERSION,
@@ -43,7 +43,12 @@ def create_app(config: SandboxConfig) -> web.Application:
     """The stand-in's application: Twilio's routes plus SandboxCore's control routes."""
     store = MessageStore()
     webhooks = Webhooks(config, store)
-    core = SandboxCore(config, format_receipts=webhooks.receipts, format_reply=webhooks.reply)
+    core = SandboxCore(
+        config,
+        format_receipts=webhooks.receipts,
+        format_reply=webhooks.reply,
+        acknowledged=acknowledged,
+    )
     app = web.Application()
     app[CORE_KEY] = core
     app[STORE_KEY] = store

@@ -27,6 +27,11 @@ from channels.twilio.signature import SIGNATURE_HEADER, compute_signature
 UNDELIVERED_CODE = 30003
 
 
+def acknowledged(status: int, _body: bytes) -> bool:
+    """Twilio counts any 2xx as a delivered webhook and ignores the body (TwiML or not)."""
+    return 200 <= status < 300
+
+
 def _push(config: SandboxConfig, url: str, form: list[tuple[str, str]]) -> Push:
     return Push(
         url=url,
