@@ -21,6 +21,7 @@ import asyncio
 import json
 import os
 import sys
+import time
 import uuid
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -43,19 +44,28 @@ async def _server_time(redis: Redis) -> float:
 
 async def _client(
     url: str, key: str, rate: float, burst: int, batch: int, window: tuple[float, float]
-) -> int:
-    """Take tokens until the window has closed; the tokens granted inside it."""
+) -> tuple[int, int]:
+    """Take tokens until the window has closed; tokens booked and sent inside it.
+
+    "Booked" counts a grant at the server time from which it may be used; "sent" at the moment
+    the client woke up to use it (the grant's server time plus the client's own sleep), which
+    is what a gateway would see.
+    """
     redis = create_redis(url)
     bucket = TokenBucket(redis, key, rate=rate, burst=burst)
-    counted = 0
+    booked = sent = 0
     try:
         while True:
             grant = await bucket.take(batch)
-            if grant.usable_at > window[1]:
-                return counted
-            if grant.usable_at > window[0]:
-                counted += grant.granted
+            answered = time.monotonic()
             await asyncio.sleep(grant.wait)
+            woke = grant.at + (time.monotonic() - answered)
+            if window[0] < grant.usable_at <= window[1]:
+                booked += grant.granted
+            if window[0] < woke <= window[1]:
+                sent += grant.granted
+            if grant.usable_at > window[1] and woke > window[1]:
+                return booked, sent
     finally:
         await redis.aclose()
 
@@ -68,11 +78,11 @@ async def _group(
     batch: int,
     clients: int,
     window: tuple[float, float],
-) -> int:
+) -> tuple[int, int]:
     counts = await asyncio.gather(
         *(_client(url, key, rate, burst, batch, window) for _ in range(clients))
     )
-    return sum(counts)
+    return sum(c[0] for c in counts), sum(c[1] for c in counts)
 
 
 def _process(
@@ -83,7 +93,7 @@ def _process(
     batch: int,
     clients: int,
     window: tuple[float, float],
-) -> int:
+) -> tuple[int, int]:
     return asyncio.run(_group(url, key, rate, burst, batch, clients, window))
 
 
@@ -105,19 +115,23 @@ async def _run(args: argparse.Namespace, clients: int) -> dict[str, object]:
                 )
                 for n in shares
             ]
-            granted = sum(await asyncio.gather(*futures))
+            parts = await asyncio.gather(*futures)
+            booked, sent = sum(p[0] for p in parts), sum(p[1] for p in parts)
     else:
-        granted = await _group(args.url, key, args.rate, args.burst, args.batch, clients, window)
+        booked, sent = await _group(
+            args.url, key, args.rate, args.burst, args.batch, clients, window
+        )
     await redis.delete(key)
     await redis.aclose()
-    achieved = granted / args.seconds
+    achieved = sent / args.seconds
     return {
         "clients": clients,
         "processes": processes,
         "seconds": args.seconds,
-        "granted": granted,
+        "sent": sent,
         "achieved_rate": round(achieved, 3),
         "ratio": round(achieved / args.rate, 5),
+        "booked_ratio": round(booked / args.seconds / args.rate, 5),
     }
 
 
