@@ -196,8 +196,9 @@ class UpdateQueue:
                     self._pending.pop(0)
                 self.delivered += 1
                 continue
-            self.last_error_date = int(time.time())
-            self.last_error_message = error
+            if self.webhook is webhook:  # not an attempt at a webhook replaced meanwhile
+                self.last_error_date = int(time.time())
+                self.last_error_message = error
             log.info("sandbox_webhook_refused", update_id=update["update_id"], error=error)
             async with self._changed:
                 with contextlib.suppress(TimeoutError):
