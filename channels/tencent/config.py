@@ -32,7 +32,7 @@ class TencentConfig:
 
     secret_id: str
     secret_key: str = field(repr=False)
-    sdk_app_id: str = ""
+    sdk_app_id: str
     base_url: str = DEFAULT_BASE_URL
     region: str = "ap-guangzhou"
     timeout: float = 10.0
