@@ -157,9 +157,9 @@ class LeaderLock:
     async def _lead(self) -> None:
         """Renew until a renewal is refused or none succeeds in time; then we are not leader."""
         log.info("leader_elected", lock=self.name)
-        pause = self.renew_every
+        interval = self.renew_every
         while True:
-            await asyncio.sleep(max(min(pause, self._valid_until - time.monotonic()), 0.0))
+            await asyncio.sleep(max(min(interval, self._valid_until - time.monotonic()), 0.0))
             if time.monotonic() >= self._valid_until:
                 break  # no renewal went through before the end of our term
             try:
@@ -168,11 +168,11 @@ class LeaderLock:
                 )
             except (RedisError, OSError, TimeoutError) as error:
                 log.warning("leader_renew_failed", lock=self.name, error=type(error).__name__)
-                pause = self.renew_every / 4  # try again soon: the term is running out
+                interval = self.renew_every / 4  # try again soon: the term is running out
                 continue
             if not renewed:
                 break
-            pause = self.renew_every
+            interval = self.renew_every
         self._valid_until = 0.0
         log.warning("leader_lost", lock=self.name)
 
