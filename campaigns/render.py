@@ -85,7 +85,7 @@ class Renderer:
             keep_trailing_newline=False,
         )
         self._sms: dict[str, SmsTemplate] = {}
-        self._bot_checked: set[str] = set()
+        self._bot_vars: dict[str, frozenset[str]] = {}
 
     # -- up-front checks ---------------------------------------------------------------------
     def sms_template(self, name: str) -> SmsTemplate:
@@ -119,6 +119,20 @@ class Renderer:
         else:
             raise UnknownTemplateError(f"未知的渠道类型“{kind}”", f"unknown channel kind '{kind}'")
         self.render(name, kind, provider, SAMPLE_VARIABLES)
+
+    def used_variables(self, name: str) -> frozenset[str]:
+        """Variables any file of `name` uses: what a message of it needs frozen at launch.
+
+        Personal variables hold every variable any template may use (about 600 bytes as JSON);
+        keeping only these keeps a million message rows small.
+        """
+        spec = self.registry.get(name)
+        used: set[str] = set()
+        if "sms" in spec.files:
+            used.update(self.sms_template(name).variables)
+        if TELEGRAM in spec.files:
+            used.update(self._check_bot(name))
+        return frozenset(used)
 
     def check_all(self) -> None:
         """Check every template of the registry for every kind and provider it declares."""
@@ -182,9 +196,11 @@ class Renderer:
                 f"template '{name}' uses unknown variable(s): {listed}",
             )
 
-    def _check_bot(self, name: str) -> None:
-        if name in self._bot_checked:
-            return
+    def _check_bot(self, name: str) -> frozenset[str]:
+        known = self._bot_vars.get(name)
+        if known is not None:
+            return known
+        used: set[str] = set()
         pending = [self.registry.file(name, TELEGRAM)]
         seen: set[str] = set()
         while pending:
@@ -192,7 +208,9 @@ class Renderer:
             path = pending.pop()
             seen.add(path)
             tree = self._parse_bot(name, path)
-            self._known(name, meta.find_undeclared_variables(tree))
+            found = meta.find_undeclared_variables(tree)
+            self._known(name, found)
+            used.update(found)
             for included in meta.find_referenced_templates(tree):
                 if included is None:
                     raise TemplateFormatError(
@@ -201,7 +219,8 @@ class Renderer:
                     )
                 if included not in seen:
                     pending.append(included)
-        self._bot_checked.add(name)
+        self._bot_vars[name] = frozenset(used)
+        return self._bot_vars[name]
 
     def _parse_bot(self, name: str, path: str) -> nodes.Template:
         try:

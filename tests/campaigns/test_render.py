@@ -377,3 +377,17 @@ def test_a_kind_without_a_file_is_refused(tmp_path: Path) -> None:
     with pytest.raises(TemplateError) as caught:
         Renderer(registry).check("t", "telegram", "telegram")
     assert "telegram" in caught.value.en
+
+
+def test_used_variables_cover_both_files(tmp_path: Path) -> None:
+    registry = registry_with(
+        tmp_path,
+        sms="{{ address }}您好，请在{{ deadline }}前缴费。",
+        bot='{{ address }}{% include "bot/part.j2" %}',
+    )
+    (tmp_path / "bot" / "part.j2").write_text("{{ monthly_estimate }}", encoding="utf-8")
+    renderer = Renderer(registry)
+    assert renderer.used_variables("t") == {"address", "deadline", "monthly_estimate"}
+    only = {k: VARS[k] for k in renderer.used_variables("t")}
+    assert renderer.render("t", "sms", "aliyun", only).text.startswith("张先生您好")
+    assert renderer.render("t", "telegram", "telegram", only).text == "张先生1862"
