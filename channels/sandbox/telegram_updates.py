@@ -204,7 +204,8 @@ class UpdateQueue:
                 with contextlib.suppress(TimeoutError):
                     # A new setWebhook wakes this early, so a fixed receiver gets it at once.
                     await asyncio.wait_for(self._wait_for_webhook_change(webhook), pause)
-            pause = min(pause * 2, self._retry.most)
+            replaced = self.webhook is not webhook
+            pause = self._retry.first if replaced else min(pause * 2, self._retry.most)
 
     async def _wait_for_webhook_change(self, webhook: Webhook) -> None:
         while self.webhook is webhook:
@@ -241,10 +242,11 @@ async def _reply_call(response: aiohttp.ClientResponse) -> tuple[str, Params] | 
     """The Bot API call a receiver answered with, if any (multipart form or JSON with "method")."""
     values: dict[str, Any] = {}
     if response.content_type == "multipart/form-data":
-        reader = aiohttp.MultipartReader.from_response(response)
-        while (part := await reader.next()) is not None:
-            if isinstance(part, aiohttp.BodyPartReader) and part.name:
-                values[part.name] = await part.text()
+        with contextlib.suppress(ValueError):  # a malformed answer still took the update
+            reader = aiohttp.MultipartReader.from_response(response)
+            while (part := await reader.next()) is not None:
+                if isinstance(part, aiohttp.BodyPartReader) and part.name:
+                    values[part.name] = await part.text()
     elif response.content_type == "application/json":
         with contextlib.suppress(ValueError):
             body = await response.json()

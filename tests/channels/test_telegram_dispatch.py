@@ -143,12 +143,12 @@ async def test_webhook_delivery_with_secret_and_retry(stand_in: StandIn) -> None
 
 
 async def test_webhook_push_carries_the_secret_header(stand_in: StandIn) -> None:
-    """The raw push is the update as JSON with X-Telegram-Bot-Api-Secret-Token."""
+    """The raw push is the update as JSON with the secret header; a JSON method reply is run."""
     seen: list[tuple[str | None, dict[str, Any]]] = []
 
     async def record(request: web.Request) -> web.Response:
         seen.append((request.headers.get("X-Telegram-Bot-Api-Secret-Token"), await request.json()))
-        return web.json_response({})
+        return web.json_response({"method": "sendMessage", "chat_id": 303, "text": "已收到"})
 
     app = web.Application()
     app.router.add_post("/hook", record)
@@ -159,7 +159,7 @@ async def test_webhook_push_carries_the_secret_header(stand_in: StandIn) -> None
         answer = await stand_in.inbound(303, "你好")
 
         async def pushed() -> bool:
-            return bool(seen)
+            return await stand_in.texts(303) == ["已收到"]
 
         await eventually(pushed)
     finally:

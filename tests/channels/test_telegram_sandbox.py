@@ -340,3 +340,15 @@ async def test_default_config_serves_aiogram() -> None:
     async with running(default) as stand_in:
         me = await stand_in.bot(default.token).get_me()
     assert me.id == int(default.token.partition(":")[0])
+
+
+async def test_outage_stops_every_method(stand_in: StandIn) -> None:
+    """With the gateway down, even getMe answers 503 in the Bot API's error shape."""
+    await stand_in.faults(down=True)
+    assert await stand_in.call("getMe") == (
+        503,
+        {"ok": False, "error_code": 503, "description": "Service Unavailable"},
+    )
+    await stand_in.faults(reset=True)
+    status, _ = await stand_in.call("getMe")
+    assert status == 200
