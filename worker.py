@@ -1,11 +1,139 @@
-"""Composition root of the background side (send consumers, scheduler, outbox relay).
+"""Composition root of the background side: send consumers and the leader's scheduled jobs.
 
-The consumers arrive with the campaigns work (issue 4); until then there is nothing to run, and
-saying so beats starting an idle process that looks healthy.
+`python worker.py` runs one worker; start as many as needed (on any machines) against one
+PostgreSQL and one Redis server: they share the send stream through a consumer group, every
+gateway's rate through Redis, and elect one leader for the scheduled jobs. `outreach serve` and
+`outreach demo` build the same worker through `build_worker`.
 """
 
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
 import sys
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+
+import aiohttp
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from campaigns import (
+    CampaignComposer,
+    Dispatcher,
+    DispatchSettings,
+    Gateway,
+    LeaderLock,
+    LeaderScheduler,
+    Pause,
+    SendQueue,
+    SharedRenderer,
+    TokenBucket,
+    Upkeep,
+)
+from channels import Channel, GatewaySettings, build_channels, unusable_check
+from core import (
+    configure_logging,
+    create_engine,
+    create_redis,
+    get_logger,
+    load_settings,
+    today,
+    upgrade_to_head,
+)
+
+log = get_logger("worker")
+
+
+@dataclass(slots=True)
+class Worker:
+    dispatcher: Dispatcher
+    upkeep: Upkeep
+    leader: LeaderLock
+    scheduler: LeaderScheduler
+    channels: dict[str, Channel]
+
+    async def run(self, stop: asyncio.Event, *, lead: bool = True) -> None:
+        """Send until `stop` is set; campaign for leadership meanwhile (unless `lead` is off)."""
+        if not lead:
+            await self.dispatcher.run(stop)
+            return
+        async with self.leader.hold(self.scheduler.on_elected, self.scheduler.on_lost):
+            await self.dispatcher.run(stop)
+
+
+@asynccontextmanager
+async def build_worker(
+    engine: AsyncEngine,
+    redis: Redis,
+    gateways: GatewaySettings,
+    *,
+    consumer: str | None = None,
+    dispatch: DispatchSettings | None = None,
+) -> AsyncIterator[Worker]:
+    """Everything a worker needs, closed on exit."""
+    async with AsyncExitStack() as stack:
+        session = await stack.enter_async_context(
+            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=gateways.gateway_timeout))
+        )
+        channels = build_channels(gateways, session)
+        for channel in channels.values():
+            stack.push_async_callback(channel.close)
+        name = consumer or f"{socket.gethostname()}-{os.getpid()}"
+        queue = SendQueue(redis, consumer=name)
+        pool = {
+            provider: Gateway(
+                channel=channel,
+                gate=TokenBucket(
+                    redis,
+                    f"outreach:rate:{provider}",
+                    rate=gateways.rate(provider),
+                    burst=max(channel.max_batch, 1),
+                ),
+                outage=Pause(redis, provider),
+                unusable=unusable_check(provider),
+            )
+            for provider, channel in channels.items()
+        }
+        renderer = SharedRenderer()
+        dispatcher = Dispatcher(engine, queue, pool, renderer, settings=dispatch)
+        upkeep = Upkeep(
+            engine,
+            redis,
+            queue,
+            lambda definition: CampaignComposer(definition, today=today()),
+            lambda _channel, provider: channels.get(provider or ""),
+            today=today,
+        )
+        leader = LeaderLock(redis, "scheduler")
+        yield Worker(dispatcher, upkeep, leader, LeaderScheduler(upkeep), channels)
+
+
+async def main() -> None:
+    settings = load_settings()
+    configure_logging(settings.log_level, settings.log_format)
+    engine = create_engine(settings.database_url)
+    redis = create_redis(settings.redis_url)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        await upgrade_to_head(engine)
+        async with build_worker(engine, redis, GatewaySettings()) as worker:
+            log.info("worker_started", gateways=sorted(worker.channels))
+            await worker.run(stop)
+    finally:
+        await redis.aclose()
+        await engine.dispose()
+    log.info("worker_stopped")
+
 
 if __name__ == "__main__":
-    sys.stderr.write("后台任务尚未实现 / No background jobs exist yet (see issue 4).\n")
-    sys.exit(1)
+    try:
+        asyncio.run(main())
+    except KeyboardInterrupt:
+        sys.exit(130)

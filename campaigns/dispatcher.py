@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from campaigns.definition import CampaignDefinition, MessageClass
 from campaigns.model import CAMPAIGNS, CampaignState
+from campaigns.render import Rendered
 from campaigns.sending import CampaignRules, Claimed, Outcome, claim, record
 from campaigns.stream import Delivery
 from campaigns.timing import next_open, utc_now
@@ -35,14 +36,6 @@ from channels.base import Channel, Failed, Outbound, RetryLater, SendResult
 from core import BilingualError, get_logger
 
 log = get_logger("campaigns.dispatcher")
-
-
-class Rendered(Protocol):
-    text: str
-    params: tuple[tuple[str, str], ...]
-    sign_name: str | None
-    template_code: str | None
-    parts: int | None
 
 
 class MessageRenderer(Protocol):

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from campaigns.definition import CampaignDefinition, MessageClass
 from campaigns.model import CONTACTS, MESSAGES, SUPPRESSIONS
+from campaigns.render_errors import MessageTooLong
 from campaigns.timing import relative_moment
 from core import BilingualError
 from ledger import Resident, UninsuredReason
@@ -131,6 +132,7 @@ async def plan_recipients(
     message_class: MessageClass,
     sink: Sink | None = None,
     batch_size: int = 2000,
+    on_progress: Callable[[int], None] | None = None,
 ) -> PlanSummary:
     """Walk the segment once; count, exclude, render; feed recipients to `sink` in batches."""
     segment = definition.segment_spec()
@@ -146,6 +148,8 @@ async def plan_recipients(
     result = await connection.stream(query.execution_options(yield_per=batch_size))
     async for row in result:
         summary.segment_size += 1
+        if on_progress is not None and summary.segment_size % batch_size == 0:
+            on_progress(batch_size)
         reason = _exclusion(row, cap_cutoff, definition.frequency_cap_days)
         channel_address = _channel(row, definition.channels) if reason is None else None
         if reason is None and channel_address is None:
@@ -158,7 +162,7 @@ async def plan_recipients(
             variables = composer.variables(row)
             parts = composer.sms_parts(variables, primary) if channel == "sms" else None
         except BilingualError as exc:
-            too_long = "too long" in exc.en or "parts" in exc.en
+            too_long = isinstance(exc, MessageTooLong)
             summary.excluded[Exclusion.TOO_LONG if too_long else Exclusion.NOT_RENDERABLE] += 1
             if len(summary.problems) < 5:
                 summary.problems.append(f"{exc.zh} / {exc.en}")
@@ -179,6 +183,8 @@ async def plan_recipients(
                 batch = []
     if sink is not None and batch:
         await sink(batch)
+    if on_progress is not None:
+        on_progress(summary.segment_size % batch_size)
     return summary
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from campaigns.events import EventKind, event_row, write_events
 from campaigns.model import INBOUND, MESSAGES, RANK, MessageStatus
 from campaigns.sending import suppress_many
+from campaigns.timing import utc_now
 from channels.base import DeliveryState, Inbound, Receipt
 from ledger import Resident
 
@@ -185,3 +186,19 @@ async def _resident_of(connection: AsyncConnection, channel: str, sender: str) -
         return None
     row = (await connection.execute(select(_R.c.id_number).where(or_(condition)).limit(2))).all()
     return row[0][0] if len(row) == 1 else None
+
+
+class CampaignCallbacks:
+    """The web layer's callback sink: receipts and replies applied to the campaign rows."""
+
+    def __init__(self, engine: AsyncEngine, clock: Callable[[], datetime] = utc_now) -> None:
+        self._engine = engine
+        self._clock = clock
+
+    async def receipts(self, receipts: Sequence[Receipt]) -> int:
+        counts = await apply_receipts(self._engine, receipts, now=self._clock())
+        return counts.unmatched
+
+    async def inbound(self, messages: Sequence[Inbound]) -> None:
+        for message in messages:
+            await apply_inbound(self._engine, message, now=self._clock())

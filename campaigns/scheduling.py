@@ -16,6 +16,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from campaigns.definition import CampaignDefinition
 from campaigns.planner import Composer
 from campaigns.service import due_campaigns, load_campaign, next_run_of, start_round
 from campaigns.stream import SendQueue
@@ -41,7 +42,7 @@ class Upkeep:
         engine: AsyncEngine,
         redis: Redis,
         queue: SendQueue,
-        composer: Composer,
+        composer_for: Callable[[CampaignDefinition], Composer],
         channel_for: ChannelFor,
         *,
         today: Callable[[], Any],
@@ -52,7 +53,7 @@ class Upkeep:
         self.engine = engine
         self.redis = redis
         self.queue = queue
-        self.composer = composer
+        self.composer_for = composer_for
         self.channel_for = channel_for
         self.today = today
         self.clock = clock
@@ -86,8 +87,9 @@ class Upkeep:
         for campaign_id in await due_campaigns(self.engine, now):
             campaign = await load_campaign(self.engine, campaign_id)
             run_at = campaign.next_run_at or now
+            composer = self.composer_for(campaign.definition)
             await start_round(
-                self.engine, campaign, self.composer, now=now, today=self.today(), run_at=run_at
+                self.engine, campaign, composer, now=now, today=self.today(), run_at=run_at
             )
             started += 1
         return started

@@ -11,7 +11,7 @@ staff member and the scheduler) racing on one campaign cannot both win.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -132,6 +132,7 @@ async def plan_campaign(
     *,
     now: datetime,
     today: date,
+    on_progress: Callable[[int], None] | None = None,
 ) -> PlanSummary:
     """The dry run: nothing is written."""
     occurrence = occurrence_key(
@@ -147,6 +148,7 @@ async def plan_campaign(
             now=now,
             today=today,
             message_class=campaign.message_class,
+            on_progress=on_progress,
         )
 
 
@@ -157,6 +159,7 @@ async def launch_campaign(
     *,
     now: datetime,
     today: date,
+    on_progress: Callable[[int], None] | None = None,
 ) -> tuple[str, PlanSummary | None]:
     """Start now (rows created, state running) or schedule for later (state scheduled)."""
     if campaign.state not in (CampaignState.DRAFT, CampaignState.SCHEDULED):
@@ -172,7 +175,9 @@ async def launch_campaign(
             next_run_at=start,
         )
         return CampaignState.SCHEDULED.value, None
-    summary = await start_round(engine, campaign, composer, now=now, today=today, run_at=start)
+    summary = await start_round(
+        engine, campaign, composer, now=now, today=today, run_at=start, on_progress=on_progress
+    )
     return CampaignState.RUNNING.value, summary
 
 
@@ -184,6 +189,7 @@ async def start_round(
     now: datetime,
     today: date,
     run_at: datetime,
+    on_progress: Callable[[int], None] | None = None,
 ) -> PlanSummary:
     """Create the round's message rows (idempotent) and set the campaign running."""
     occurrence = occurrence_key(campaign.definition.schedule, run_at)
@@ -227,6 +233,7 @@ async def start_round(
             today=today,
             message_class=campaign.message_class,
             sink=sink,
+            on_progress=on_progress,
         )
     await _transition(
         engine,

@@ -14,6 +14,7 @@ from campaigns.definition import CampaignDefinition, MessageClass, parse_definit
 from campaigns.model import CAMPAIGNS, EVENTS, MESSAGES, SUPPRESSIONS
 from campaigns.planner import Exclusion
 from campaigns.receipts import apply_inbound, apply_receipts, is_stop
+from campaigns.render_errors import MessageTooLong
 from campaigns.sending import CampaignRules, Outcome, claim, record
 from campaigns.service import (
     CampaignError,
@@ -40,7 +41,6 @@ from channels.base import (
     RetryLater,
     Unknown,
 )
-from core import BilingualError
 from tests.campaigns.residents import add_residents, resident
 from tests.conftest import TODAY
 
@@ -57,7 +57,7 @@ class Composer:
 
     def sms_parts(self, variables: Mapping[str, str], provider: str) -> int:
         if variables["address"].startswith("长"):
-            raise BilingualError("短信过长", "SMS too long: 4 parts")
+            raise MessageTooLong("短信过长", "SMS too long: 4 parts")
         return 1
 
 
