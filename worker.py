@@ -13,9 +13,10 @@ import os
 import signal
 import socket
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
+from datetime import datetime
 
 import aiohttp
 from redis.asyncio import Redis
@@ -33,6 +34,7 @@ from campaigns import (
     SharedRenderer,
     TokenBucket,
     Upkeep,
+    utc_now,
 )
 from channels import Channel, GatewaySettings, build_channels, unusable_check
 from core import (
@@ -73,6 +75,7 @@ async def build_worker(
     *,
     consumer: str | None = None,
     dispatch: DispatchSettings | None = None,
+    clock: Callable[[], datetime] = utc_now,
 ) -> AsyncIterator[Worker]:
     """Everything a worker needs, closed on exit."""
     async with AsyncExitStack() as stack:
@@ -99,7 +102,7 @@ async def build_worker(
             for provider, channel in channels.items()
         }
         renderer = SharedRenderer()
-        dispatcher = Dispatcher(engine, queue, pool, renderer, settings=dispatch)
+        dispatcher = Dispatcher(engine, queue, pool, renderer, settings=dispatch, clock=clock)
         upkeep = Upkeep(
             engine,
             redis,
@@ -107,6 +110,7 @@ async def build_worker(
             lambda definition: CampaignComposer(definition, today=today()),
             lambda _channel, provider: channels.get(provider or ""),
             today=today,
+            clock=clock,
         )
         leader = LeaderLock(redis, "scheduler")
         yield Worker(dispatcher, upkeep, leader, LeaderScheduler(upkeep), channels)

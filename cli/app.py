@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from cli import db, demo, ledger, pension, segment
+from cli import campaign, db, demo, ledger, pension, sandbox, segment
 from core import get_logger
 
 app = typer.Typer(
@@ -21,6 +21,8 @@ app.add_typer(db.app, name="db")
 app.add_typer(ledger.app, name="ledger")
 app.add_typer(segment.app, name="segment")
 app.add_typer(pension.app, name="pension")
+app.add_typer(campaign.app, name="campaign")
+app.add_typer(sandbox.app, name="sandbox")
 app.command("demo")(demo.demo)
 
 

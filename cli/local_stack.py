@@ -1,0 +1,136 @@
+"""The whole outreach loop on one machine: the callback web app and stand-in gateways.
+
+`local_stack` starts, on free local ports, the service's web app (receipts and replies) and
+stand-ins of Alibaba Cloud SMS, Tencent Cloud SMS and the Telegram Bot API that call it back,
+and answers the `GatewaySettings` pointing the service's channels at them. The demo and the
+end-to-end tests use it; nothing in it is faked on our side of the network edge.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from campaigns import CampaignCallbacks, Renderer, TemplateRegistry
+from channels import GatewaySettings
+from channels.sandbox import (
+    Faults,
+    ReceiptOptions,
+    SandboxConfig,
+    TelegramSandboxConfig,
+    create_sms_app,
+    create_telegram_app,
+    serve,
+)
+from web import create_app
+from web.providers import all_providers
+
+BOT_TOKEN = "7000000001:sandbox-token"  # noqa: S105 - the stand-in's bot token
+KEY, SECRET = "sandbox-key", "sandbox-secret"  # the stand-ins' credentials
+TENCENT_APP_ID = "1400000001"
+
+
+@dataclass(slots=True)
+class LocalStack:
+    web_url: str
+    urls: dict[str, str]  # provider -> stand-in base URL
+    logs: dict[str, Path]  # provider -> JSONL log of accepted messages
+    gateways: GatewaySettings
+    faults: dict[str, Faults] = field(default_factory=dict)
+
+
+def approved_templates(provider: str) -> tuple[dict[str, str], set[str]]:
+    """What `provider` approved per our registry: template code -> content, and sign names."""
+    registry = TemplateRegistry.load()
+    renderer = Renderer(registry, max_sms_parts=10)
+    templates: dict[str, str] = {}
+    signs: set[str] = set()
+    for spec in registry:
+        approval = spec.approvals.get(provider)
+        if approval is None:
+            continue
+        signs.add(approval.sign_name)
+        if approval.template_code:
+            templates[approval.template_code] = renderer.provider_content(spec.name, provider)
+    return templates, signs
+
+
+@asynccontextmanager
+async def local_stack(
+    engine: AsyncEngine,
+    workdir: Path,
+    *,
+    sms_providers: Sequence[str] = ("aliyun", "tencent"),
+    receipts: ReceiptOptions | None = None,
+    seed: int | None = 7,
+    rates: dict[str, float] | None = None,
+) -> AsyncIterator[LocalStack]:
+    async with AsyncExitStack() as stack:
+        app = create_app(CampaignCallbacks(engine), providers=all_providers())
+        runner = await serve(app, "127.0.0.1", 0)
+        stack.push_async_callback(runner.cleanup)
+        web_url = _url(runner)
+
+        urls: dict[str, str] = {}
+        logs: dict[str, Path] = {}
+        faults: dict[str, Faults] = {}
+        for provider in sms_providers:
+            templates, signs = approved_templates(provider)
+            config = SandboxConfig(
+                provider=provider,
+                log_path=workdir / f"{provider}.jsonl",
+                callback_url=f"{web_url}/callbacks/{provider}/receipts",
+                reply_url=f"{web_url}/callbacks/{provider}/replies",
+                key=KEY,
+                secret=SECRET,
+                seed=seed,
+                receipts=receipts or ReceiptOptions(),
+                templates=templates,
+                signs=signs,
+            )
+            faults[provider] = config.faults
+            provider_runner = await serve(create_sms_app(provider, config), "127.0.0.1", 0)
+            stack.push_async_callback(provider_runner.cleanup)
+            urls[provider] = _url(provider_runner)
+            logs[provider] = workdir / f"{provider}.jsonl"
+
+        telegram_config = TelegramSandboxConfig(
+            token=BOT_TOKEN,
+            sandbox=SandboxConfig(
+                provider="telegram", log_path=workdir / "telegram.jsonl", seed=seed
+            ),
+        )
+        faults["telegram"] = telegram_config.sandbox.faults
+        telegram_runner = await serve(create_telegram_app(telegram_config), "127.0.0.1", 0)
+        stack.push_async_callback(telegram_runner.cleanup)
+        urls["telegram"] = _url(telegram_runner)
+        logs["telegram"] = workdir / "telegram.jsonl"
+
+        rate = rates or {}
+        gateways = GatewaySettings(
+            public_base_url=web_url,
+            aliyun_access_key_id=KEY if "aliyun" in urls else None,
+            aliyun_access_key_secret=SECRET,
+            aliyun_endpoint=urls.get("aliyun", ""),
+            aliyun_rate=rate.get("aliyun", 0.0),
+            tencent_secret_id=KEY if "tencent" in urls else None,
+            tencent_secret_key=SECRET,
+            tencent_sdk_app_id=TENCENT_APP_ID,
+            tencent_endpoint=urls.get("tencent", ""),
+            tencent_rate=rate.get("tencent", 0.0),
+            telegram_bot_token=BOT_TOKEN,
+            telegram_api_url=urls["telegram"],
+            telegram_rate=rate.get("telegram", 25.0),
+            gateway_timeout=5.0,
+        )
+        yield LocalStack(web_url, urls, logs, gateways, faults)
+
+
+def _url(runner: web.AppRunner) -> str:
+    host, port = runner.addresses[0][:2]
+    return f"http://{host}:{port}"
