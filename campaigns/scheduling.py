@@ -66,7 +66,8 @@ class Upkeep:
         if force:
             await self.queue.ensure_groups()
             await self.redis.set(self.marker, self.clock().isoformat())
-            log.warning("send_queue_rebuilt_from_database")
+            # First start, or the store was flushed: rows are the truth, so enqueue them all.
+            log.info("send_queue_rebuilt_from_database")
         total = 0
         for _ in range(max_rounds):
             n = await enqueue_due(

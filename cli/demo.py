@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from cli.context import console, database, run
+from cli.demo_campaigns import run_campaigns
 from core import create_redis, load_settings, today
 from ledger import import_ledger
 from ledger.segments import builtin_segments, count_segment
@@ -19,7 +20,7 @@ def demo(
     seed: Annotated[int, typer.Option(help="随机种子 / Seed.")] = 2026,
     workdir: Annotated[Path, typer.Option(help="演示文件目录 / Demo folder.")] = Path("var/demo"),
 ) -> None:
-    """演示：生成台账、导入、统计各分组人数 / Demo: generate, import, count segments."""
+    """演示：生成台账、导入、分组、按种子人群发起活动并发送 / Demo: the whole outreach loop."""
     from ledger.generator import write_ledger  # the generator is a tool of the demo only
 
     day = today()
@@ -52,6 +53,7 @@ def demo(
                     n = await count_segment(connection, segment, day)
                     table.add_row(segment.name, f"{n:,}", segment.description)
             console.print(table)
+            await run_campaigns(engine, workdir, day)
         await redis.aclose()
 
     run(work())

@@ -1,0 +1,178 @@
+"""The campaign part of `outreach demo`: one campaign per seed segment through the stand-ins."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections import Counter
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+from typing import cast
+
+import aiohttp
+import sqlalchemy as sa
+from rich.table import Table
+from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from campaigns import (
+    CampaignComposer,
+    TemplateRegistry,
+    campaign_status,
+    create_campaign,
+    launch_campaign,
+    load_campaign,
+    parse_definition,
+)
+from campaigns.model import MESSAGES
+from cli.context import console
+from cli.local_stack import local_stack
+from core import RESIDENT_TZ, create_redis, load_settings
+from ledger import Resident
+from worker import build_worker
+
+_R = cast(sa.Table, Resident.__table__)
+
+
+async def run_campaigns(engine: AsyncEngine, workdir: Path, day: date) -> None:
+    """Launch a campaign per template, send through the stand-ins, wait for the receipts."""
+    # The demo sends at 10:00 of the demo day, inside every window, whenever it is run.
+    clock_at = datetime.combine(day, time(10, 0), tzinfo=RESIDENT_TZ).astimezone(UTC)
+    await _link_some_telegram(engine)
+    registry = TemplateRegistry.load()
+    redis = create_redis(load_settings().redis_url)
+    async with local_stack(engine, workdir / "gateways") as stack:
+        console.print(
+            f"[bold]4. 启动网关模拟器 / Gateway stand-ins[/]  阿里云 {stack.urls['aliyun']}  "
+            f"腾讯云 {stack.urls['tencent']}  Telegram {stack.urls['telegram']}"
+        )
+        console.print(
+            f"[bold]5. 每个种子人群一个活动 / One campaign per seed segment[/]"
+            f"（模拟发送时间 / sending as of {clock_at.astimezone(RESIDENT_TZ):%Y-%m-%d %H:%M}）"
+        )
+        ids: list[int] = []
+        for spec in registry:
+            definition = parse_definition(
+                {
+                    "name": spec.description[:60],
+                    "segment": spec.segment,
+                    "template": spec.name,
+                    "channels": ["telegram", "sms"],
+                    "sms_provider": "aliyun",
+                    "sms_fallback": "tencent",
+                }
+            )
+            composer = CampaignComposer(definition, today=day)
+            composer.check()
+            campaign_id = await create_campaign(
+                engine, definition, composer.message_class, now=clock_at
+            )
+            await launch_campaign(
+                engine,
+                await load_campaign(engine, campaign_id),
+                composer,
+                now=clock_at,
+                today=day,
+            )
+            ids.append(campaign_id)
+        async with aiohttp.ClientSession() as http, engine.connect() as connection:
+            phones: list[str] = list(
+                (
+                    await connection.execute(
+                        select(_R.c.phone)
+                        .where(_R.c.phone.is_not(None))
+                        .order_by(_R.c.phone)
+                        .limit(2)
+                    )
+                )
+                .scalars()
+                .all()
+            )
+            # Two residents answer: one says stop, one asks a question.
+            for sender, text in zip(phones, ("TD", "我断缴了还能补吗"), strict=False):
+                await http.post(
+                    f"{stack.urls['aliyun']}/_sandbox/inbound", json={"from": sender, "text": text}
+                )
+        async with build_worker(engine, redis, stack.gateways, clock=lambda: clock_at) as worker:
+            stop = asyncio.Event()
+            task = asyncio.create_task(worker.dispatcher.run(stop))
+            for _ in range(600):
+                await worker.upkeep.run_all_once()
+                if await _settled(engine, clock_at):
+                    break
+                await asyncio.sleep(0.1)
+            stop.set()
+            await task
+        await _report(engine, ids, clock_at, stack.logs)
+    await redis.aclose()
+
+
+async def _link_some_telegram(engine: AsyncEngine) -> None:
+    """Demo only: one resident in forty has linked a Telegram account."""
+    async with engine.begin() as connection:
+        rows = (await connection.execute(select(_R.c.id_number).order_by(_R.c.id_number))).all()
+        chats = [
+            {"rid": row[0], "chat": 5_000_000 + i} for i, row in enumerate(rows) if i % 40 == 0
+        ]
+        if chats:
+            await connection.execute(
+                update(_R)
+                .where(_R.c.id_number == bindparam("rid"))
+                .values(telegram_chat_id=bindparam("chat")),
+                chats,
+            )
+
+
+async def _settled(engine: AsyncEngine, now: datetime) -> bool:
+    """Nothing left but final rows and rows held for later (cap, window)."""
+    async with engine.connect() as connection:
+        busy = (
+            await connection.execute(
+                select(func.count()).where(
+                    MESSAGES.c.status.in_(["sending", "sent", "unknown"])
+                    | (
+                        (MESSAGES.c.status == "queued")
+                        & (MESSAGES.c.not_before.is_(None) | (MESSAGES.c.not_before <= now))
+                    )
+                )
+            )
+        ).scalar_one()
+    return int(busy) == 0
+
+
+async def _report(
+    engine: AsyncEngine, ids: list[int], now: datetime, logs: dict[str, Path]
+) -> None:
+    table = Table(
+        "活动 campaign",
+        "计划 planned",
+        "已送达 delivered",
+        "未送达 failed",
+        "暂缓 held",
+        "退订 suppressed",
+    )
+    for campaign_id in ids:
+        status = await campaign_status(engine, campaign_id, now=now)
+        counts = status["counts"]
+        table.add_row(
+            f"{campaign_id}. {status['name'][:28]}",
+            f"{status['total']:,}",
+            f"{counts['delivered']:,}",
+            f"{counts['failed']:,}",
+            f"{status['held']:,}",
+            f"{counts['suppressed']:,}",
+        )
+    console.print(table)
+    sent: Counter[str] = Counter()
+    for path in logs.values():
+        if path.exists():
+            for line in path.read_text(encoding="utf-8").splitlines():
+                sent[json.loads(line)["provider"]] += 1
+    console.print(
+        "   网关收到的消息 / messages accepted by the stand-ins: "
+        + "，".join(f"{k} {v:,}" for k, v in sorted(sent.items()))
+    )
+    console.print(
+        "   暂缓的是近 7 天内已被其他活动联系过的居民（频次上限），到期后自动发送。\n"
+        "   Held messages wait for the 7-day frequency cap of residents another campaign reached."
+    )
