@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from redis.exceptions import RedisError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -84,6 +85,7 @@ class DispatchSettings:
     max_attempts: int = 6
     concurrency: int = 16  # gateway requests in flight per worker
     outage_seconds: float = 30.0  # how long a gateway stays marked down after a failure
+    failures_to_fail_over: int = 3  # whole requests failed in a row before marking it down
     campaign_refresh: float = 1.0  # seconds between reloads of the running campaigns
 
 
@@ -115,14 +117,21 @@ class Dispatcher:
         self._loaded_at = 0.0
         self._inflight = asyncio.Semaphore(self._settings.concurrency)
         self.stats = DispatchStats()
+        self._failures: dict[str, int] = defaultdict(int)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Serve the stream until `stop` is set; the batch in hand is always finished."""
         await self._queue.ensure_groups()
         while not stop.is_set():
-            deliveries = await self._queue.read(
-                count=self._settings.batch_size, block_ms=self._settings.block_ms
-            )
+            try:
+                deliveries = await self._queue.read(
+                    count=self._settings.batch_size, block_ms=self._settings.block_ms
+                )
+            except (RedisError, OSError) as error:
+                # Redis restarting or unreachable: the rows keep the truth; try again shortly.
+                log.warning("send_queue_unavailable", error=type(error).__name__)
+                await asyncio.sleep(1.0)
+                continue
             if deliveries:
                 await self.handle(deliveries)
 
@@ -155,8 +164,13 @@ class Dispatcher:
             campaign = campaigns.get(message.campaign_id)
             provider = await self._provider_for(message, campaign)
             if campaign is None or provider is None:
+                wait = await self._paused_for(message, campaign)
                 outcomes.append(
-                    Outcome(message, provider or "-", RetryLater(60.0, "no usable gateway"))
+                    Outcome(
+                        message,
+                        provider or "-",
+                        RetryLater(wait, "网关暂停 / every gateway paused", counts_attempt=False),
+                    )
                 )
                 continue
             try:
@@ -191,13 +205,36 @@ class Dispatcher:
         async with self._inflight:
             await gateway.gate.wait_for(len(items))
             results = await gateway.channel.send([outbound for _, outbound, _ in items])
-        if results and all(gateway.unusable(r) for r in results):
-            await gateway.outage.hold(self._settings.outage_seconds, f"{provider} unusable")
-            log.warning("gateway_marked_down", gateway=provider)
+        await self._watch_health(provider, gateway, results)
         return [
             Outcome(message, provider, result, body=outbound.text, parts=rendered.parts)
             for (message, outbound, rendered), result in zip(items, results, strict=True)
         ]
+
+    async def _watch_health(
+        self, provider: str, gateway: Gateway, results: Sequence[SendResult]
+    ) -> None:
+        """Mark a gateway down (for every worker) when it is unusable or keeps failing.
+
+        Credentials or balance refused: at once. Whole requests answered "retry later" (5xx,
+        outage, connection refused, throttling): after `failures_to_fail_over` in a row.
+        Campaigns with a fallback provider switch to it while the mark lasts.
+        """
+        if not results:
+            return
+        if all(gateway.unusable(r) for r in results):
+            reason = "unusable"
+        elif all(isinstance(r, RetryLater) for r in results):
+            self._failures[provider] += 1
+            if self._failures[provider] < self._settings.failures_to_fail_over:
+                return
+            reason = "failing"
+        else:
+            self._failures[provider] = 0
+            return
+        self._failures[provider] = 0
+        await gateway.outage.hold(self._settings.outage_seconds, f"{provider} {reason}")
+        log.warning("gateway_marked_down", gateway=provider, reason=reason)
 
     async def _provider_for(self, message: Claimed, campaign: RunningCampaign | None) -> str | None:
         if campaign is None:
@@ -209,6 +246,18 @@ class Dispatcher:
             if gateway is not None and await gateway.outage.remaining() <= 0:
                 return provider
         return None
+
+    async def _paused_for(self, message: Claimed, campaign: RunningCampaign | None) -> float:
+        """How long until one of the message's gateways may be used again (at least 1 s)."""
+        providers = (
+            ("telegram",)
+            if message.channel == "telegram" or campaign is None
+            else campaign.definition.sms_providers()
+        )
+        waits = [
+            await self._gateways[p].outage.remaining() for p in providers if p in self._gateways
+        ]
+        return max(min(waits, default=60.0), 1.0)
 
     async def _running(self, now: datetime) -> dict[int, RunningCampaign]:
         loop_time = asyncio.get_running_loop().time()

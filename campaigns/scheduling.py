@@ -48,6 +48,7 @@ class Upkeep:
         today: Callable[[], Any],
         clock: Callable[[], datetime] = utc_now,
         requeue_after: timedelta = timedelta(minutes=5),
+        unknown_grace: timedelta = timedelta(seconds=30),
         marker: str = "outreach:send:epoch",
     ) -> None:
         self.engine = engine
@@ -58,6 +59,7 @@ class Upkeep:
         self.today = today
         self.clock = clock
         self.requeue_after = requeue_after
+        self.unknown_grace = unknown_grace
         self.marker = marker
 
     async def sweep(self, max_rounds: int = 50) -> int:
@@ -107,7 +109,9 @@ class Upkeep:
         return await reclaim_leases(self.engine, now=self.clock())
 
     async def unknown(self) -> int:
-        resolution = await resolve_unknown(self.engine, self.channel_for, now=self.clock())
+        resolution = await resolve_unknown(
+            self.engine, self.channel_for, now=self.clock(), grace=self.unknown_grace
+        )
         return resolution.found + resolution.requeued
 
     async def expire(self) -> int:

@@ -278,14 +278,21 @@ async def record(
             )
             events.append(_event(kind, now, m, {"provider": o.provider}))
         elif isinstance(r, RetryLater):
-            if m.attempts >= max_attempts:
+            if r.counts_attempt and m.attempts >= max_attempts:
                 failed.append(
                     (o, "retries_exhausted", f"重试次数已用完 / retries exhausted: {r.reason}")
                 )
                 release.append(m)
                 continue
-            delay = max(r.delay, _backoff(m.attempts))
-            retry.append({"mid": m.id, "until": now + timedelta(seconds=delay), "why": r.reason})
+            delay = max(r.delay, _backoff(m.attempts)) if r.counts_attempt else r.delay
+            retry.append(
+                {
+                    "mid": m.id,
+                    "until": now + timedelta(seconds=delay),
+                    "why": r.reason,
+                    "back": 0 if r.counts_attempt else 1,
+                }
+            )
             events.append(_event(EventKind.MESSAGE_RETRY, now, m, {"reason": r.reason}))
             release.append(m)
         elif isinstance(r, Failed):
@@ -338,6 +345,7 @@ async def record(
                 .where(by_id, sending)
                 .values(
                     status=_Q,
+                    attempts=_M.c.attempts - bindparam("back"),
                     not_before=bindparam("until"),
                     reason=bindparam("why"),
                     lease_until=None,

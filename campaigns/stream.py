@@ -360,5 +360,6 @@ def _delivered(rows: list[dict[str, Any]]) -> int:
 
 def _missing_group(error: ResponseError) -> bool:
     text = str(error)
-    # Redis says NOGROUP; the embedded store says the key must exist.
-    return "NOGROUP" in text or "requires the key to exist" in text
+    # Redis says NOGROUP (or UNBLOCKED when the stream vanishes under a blocking read); the
+    # embedded store says the key must exist.
+    return "NOGROUP" in text or "UNBLOCKED" in text or "requires the key to exist" in text

@@ -60,8 +60,15 @@ class Accepted:
 
 @dataclass(frozen=True, slots=True)
 class RetryLater:
+    """Not sent; try again after `delay` seconds.
+
+    `counts_attempt` is off when nothing was tried (every gateway of the message is paused), so
+    an outage does not use up a message's bounded retries.
+    """
+
     delay: float
     reason: str
+    counts_attempt: bool = True
 
 
 @dataclass(frozen=True, slots=True)
