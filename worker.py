@@ -16,9 +16,10 @@ import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import aiohttp
+from pydantic_settings import BaseSettings, SettingsConfigDict
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -50,6 +51,32 @@ from core import (
 log = get_logger("worker")
 
 
+class WorkerSettings(BaseSettings):
+    """How a worker paces itself (environment variables WORKER_*)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="WORKER_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    batch_size: int = 500
+    concurrency: int = 16
+    max_attempts: int = 6
+    lease_seconds: float = 120.0  # a claimed message not recorded by then is "unknown"
+    claim_idle_seconds: float = 60.0  # stream entries of a dead worker are taken over after
+    requeue_after_seconds: float = 300.0  # a queued row enqueued this long ago is enqueued again
+    unknown_grace_seconds: float = 30.0  # before asking a gateway about an unknown outcome
+    outage_seconds: float = 30.0
+
+    def dispatch(self) -> DispatchSettings:
+        return DispatchSettings(
+            batch_size=self.batch_size,
+            concurrency=self.concurrency,
+            max_attempts=self.max_attempts,
+            lease=timedelta(seconds=self.lease_seconds),
+            outage_seconds=self.outage_seconds,
+        )
+
+
 @dataclass(slots=True)
 class Worker:
     dispatcher: Dispatcher
@@ -76,6 +103,7 @@ async def build_worker(
     consumer: str | None = None,
     dispatch: DispatchSettings | None = None,
     clock: Callable[[], datetime] = utc_now,
+    pacing: WorkerSettings | None = None,
 ) -> AsyncIterator[Worker]:
     """Everything a worker needs, closed on exit."""
     async with AsyncExitStack() as stack:
@@ -86,7 +114,8 @@ async def build_worker(
         for channel in channels.values():
             stack.push_async_callback(channel.close)
         name = consumer or f"{socket.gethostname()}-{os.getpid()}"
-        queue = SendQueue(redis, consumer=name)
+        pace = pacing or WorkerSettings()
+        queue = SendQueue(redis, consumer=name, claim_idle_ms=int(pace.claim_idle_seconds * 1000))
         pool = {
             provider: Gateway(
                 channel=channel,
@@ -102,7 +131,9 @@ async def build_worker(
             for provider, channel in channels.items()
         }
         renderer = SharedRenderer()
-        dispatcher = Dispatcher(engine, queue, pool, renderer, settings=dispatch, clock=clock)
+        dispatcher = Dispatcher(
+            engine, queue, pool, renderer, settings=dispatch or pace.dispatch(), clock=clock
+        )
         upkeep = Upkeep(
             engine,
             redis,
@@ -111,6 +142,8 @@ async def build_worker(
             lambda _channel, provider: channels.get(provider or ""),
             today=today,
             clock=clock,
+            requeue_after=timedelta(seconds=pace.requeue_after_seconds),
+            unknown_grace=timedelta(seconds=pace.unknown_grace_seconds),
         )
         leader = LeaderLock(redis, "scheduler")
         yield Worker(dispatcher, upkeep, leader, LeaderScheduler(upkeep), channels)
