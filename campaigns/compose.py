@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 from campaigns.definition import CampaignDefinition, DefinitionError, MessageClass
-from campaigns.personal import personal_variables
+from campaigns.personal import SAMPLE_VARIABLES, personal_variables
 from campaigns.render import Rendered, Renderer
 from campaigns.templates import TemplateRegistry
 from pension import load_parameters
@@ -52,6 +52,12 @@ class CampaignComposer:
             providers = self.definition.sms_providers() if channel == "sms" else ("telegram",)
             for provider in providers:
                 self.renderer.check(self.definition.template, channel, provider)
+                if channel == "sms":
+                    # Typical values: a template that is too long for them is refused outright;
+                    # a resident whose own values make it too long is excluded in the plan.
+                    self.renderer.render(
+                        self.definition.template, channel, provider, SAMPLE_VARIABLES
+                    )
 
     @property
     def message_class(self) -> MessageClass:
