@@ -132,8 +132,18 @@ class Dispatcher:
                 log.warning("send_queue_unavailable", error=type(error).__name__)
                 await asyncio.sleep(1.0)
                 continue
-            if deliveries:
+            if not deliveries:
+                continue
+            try:
                 await self.handle(deliveries)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                # The database refused or vanished (after `in_transaction`'s retries), or a bug:
+                # the worker stays up. Unacked entries are redelivered once idle; claimed rows
+                # whose outcome was not recorded lapse into `unknown` and are looked up.
+                log.exception("send_batch_failed", entries=len(deliveries))
+                await asyncio.sleep(1.0)
 
     async def handle(self, deliveries: Sequence[Delivery]) -> None:
         now = self._clock()

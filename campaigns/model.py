@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import (
     BigInteger,
@@ -23,8 +23,10 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    select,
 )
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql.elements import ColumnElement
 
 from core.database import Base
 
@@ -214,3 +216,22 @@ EVENTS = cast(Table, Event.__table__)
 SUPPRESSIONS = cast(Table, Suppression.__table__)
 CONTACTS = cast(Table, ResidentContact.__table__)
 INBOUND = cast(Table, InboundMessage.__table__)
+
+
+def locked_messages(*conditions: ColumnElement[bool], skip_locked: bool = False) -> Any:
+    """`messages.id IN (…)` over the matching rows, each locked in ascending id order first.
+
+    The locking rule of the messages table: every transaction that writes several rows locks
+    them in id order, so two of them (two workers handed the same entry, a worker and the
+    reconciler, a receipt batch and a recorder) wait for each other instead of deadlocking.
+    Background sweeps pass `skip_locked` and leave rows a sender holds for their next run.
+    SQLite locks the whole file per write transaction and ignores FOR UPDATE.
+    """
+    m = MESSAGES
+    return m.c.id.in_(
+        select(m.c.id)
+        .where(*conditions)
+        .order_by(m.c.id)
+        .with_for_update(skip_locked=skip_locked)
+        .scalar_subquery()
+    )

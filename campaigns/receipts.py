@@ -23,6 +23,7 @@ from campaigns.model import INBOUND, MESSAGES, RANK, MessageStatus
 from campaigns.sending import suppress_many
 from campaigns.timing import utc_now
 from channels.base import DeliveryState, Inbound, Receipt
+from core import in_transaction
 from ledger import Resident
 
 _M = MESSAGES
@@ -60,55 +61,75 @@ def is_stop(text: str) -> bool:
 async def apply_receipts(
     engine: AsyncEngine, receipts: Sequence[Receipt], *, now: datetime
 ) -> ReceiptCounts:
-    """Move each receipt's message forward; all in one transaction."""
-    counts = ReceiptCounts()
-    async with engine.begin() as connection:
+    """Move each receipt's message forward; all in one transaction.
+
+    A receipt for a message still `sending` has overtaken the worker's record of the send: it
+    counts as unmatched, so the callback asks the gateway to push it again, rather than
+    racing the record (which would then lose the provider id, body and send time).
+    """
+
+    async def work(connection: AsyncConnection) -> ReceiptCounts:
+        counts = ReceiptCounts()
+        found: list[tuple[Row[Any], Receipt]] = []
         for receipt in receipts:
-            target = _TARGET[receipt.state]
             row = await _find(connection, receipt)
-            if row is None:
+            if row is None or row.status == MessageStatus.SENDING.value:
                 counts.unmatched += 1
-                continue
-            lower = [s.value for s, rank in RANK.items() if rank < RANK[target]]
-            if target is MessageStatus.SENT:
-                lower = [
-                    MessageStatus.QUEUED.value,
-                    MessageStatus.SENDING.value,
-                    MessageStatus.UNKNOWN.value,
-                ]
-            values: dict[str, object] = {"status": target.value}
-            if target is not MessageStatus.SENT:
-                values["finished_at"] = receipt.at or now
-            if receipt.error_code and target is MessageStatus.FAILED:
-                values["error_code"] = receipt.error_code[:64]
-                values["reason"] = "运营商回执：未送达 / carrier receipt: undelivered"
-            if receipt.provider_id:
-                values["provider_id"] = receipt.provider_id
-            changed = await connection.execute(
-                update(_M).where(_M.c.id == row.id, _M.c.status.in_(lower)).values(**values)
-            )
-            if changed.rowcount == 0:
+            else:
+                found.append((row, receipt))
+        found.sort(key=lambda f: int(f[0].id))  # lock order: see `locked_messages`
+        for row, receipt in found:
+            if await _apply(connection, row, receipt, now):
+                counts.applied += 1
+            else:
                 counts.ignored += 1
-                continue
-            counts.applied += 1
-            await write_events(
-                connection,
-                [
-                    event_row(
-                        _EVENT[target],
-                        now,
-                        campaign_id=row.campaign_id,
-                        message_id=row.id,
-                        resident_id=row.resident_id,
-                        data={"provider": receipt.provider, "code": receipt.error_code},
-                    )
-                ],
+        return counts
+
+    return await in_transaction(engine, work, what="receipts")
+
+
+async def _apply(
+    connection: AsyncConnection, row: Row[Any], receipt: Receipt, now: datetime
+) -> bool:
+    target = _TARGET[receipt.state]
+    lower = [s.value for s, rank in RANK.items() if rank < RANK[target]]
+    if target is MessageStatus.SENT:
+        lower = [MessageStatus.QUEUED.value, MessageStatus.UNKNOWN.value]
+    values: dict[str, object] = {"status": target.value}
+    if target is not MessageStatus.SENT:
+        values["finished_at"] = receipt.at or now
+    if receipt.error_code and target is MessageStatus.FAILED:
+        values["error_code"] = receipt.error_code[:64]
+        values["reason"] = "运营商回执：未送达 / carrier receipt: undelivered"
+    if receipt.provider_id:
+        values["provider_id"] = receipt.provider_id
+    changed = await connection.execute(
+        update(_M)
+        .where(
+            _M.c.id == row.id, _M.c.status.in_(lower), _M.c.status != MessageStatus.SENDING.value
+        )
+        .values(**values)
+    )
+    if changed.rowcount == 0:
+        return False
+    await write_events(
+        connection,
+        [
+            event_row(
+                _EVENT[target],
+                now,
+                campaign_id=row.campaign_id,
+                message_id=row.id,
+                resident_id=row.resident_id,
+                data={"provider": receipt.provider, "code": receipt.error_code},
             )
-    return counts
+        ],
+    )
+    return True
 
 
 async def _find(connection: AsyncConnection, receipt: Receipt) -> Row[Any] | None:
-    columns = (_M.c.id, _M.c.campaign_id, _M.c.resident_id)
+    columns = (_M.c.id, _M.c.campaign_id, _M.c.resident_id, _M.c.status)
     if receipt.provider_id:
         query = select(*columns).where(
             _M.c.provider == receipt.provider, _M.c.provider_id == receipt.provider_id

@@ -70,14 +70,15 @@ class Upkeep:
             await self.redis.set(self.marker, self.clock().isoformat())
             # First start, or the store was flushed: rows are the truth, so enqueue them all.
             log.info("send_queue_rebuilt_from_database")
+        started = self.clock()
         total = 0
         for _ in range(max_rounds):
+            now = self.clock()
             n = await enqueue_due(
                 self.engine,
                 self.queue,
-                now=self.clock(),
-                requeue_after=self.requeue_after,
-                force=force,
+                now=now,
+                enqueued_before=started if force else now - self.requeue_after,
             )
             total += n
             if n < 5000:

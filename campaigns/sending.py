@@ -22,9 +22,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from campaigns.events import EventKind, event_row, write_events
-from campaigns.model import CONTACTS, MESSAGES, SUPPRESSIONS, MessageStatus
+from campaigns.model import CONTACTS, MESSAGES, SUPPRESSIONS, MessageStatus, locked_messages
 from channels.base import Accepted, ChannelKind, Failed, RetryLater, SendResult, Unknown
-from core import is_sqlite
+from core import in_transaction, is_sqlite
 
 _M = MESSAGES
 _S = SUPPRESSIONS
@@ -83,40 +83,61 @@ async def claim(
     """
     if not ids:
         return []
+
+    async def work(connection: AsyncConnection) -> list[Claimed]:
+        return await _claim(connection, ids, rules, now=now, lease=lease)
+
+    return await in_transaction(engine, work, what="claim")
+
+
+def _in_locked(ids: Sequence[int], *conditions: Any) -> Any:
+    return locked_messages(_M.c.id.in_(ids), *conditions)
+
+
+async def _claim(
+    connection: AsyncConnection,
+    ids: Sequence[int],
+    rules: Mapping[int, CampaignRules],
+    *,
+    now: datetime,
+    lease: timedelta,
+) -> list[Claimed]:
     open_ids = [c for c, r in rules.items() if r.window_opens_at is None]
-    async with engine.begin() as connection:
-        for campaign_id, rule in rules.items():
-            if rule.window_opens_at is not None:
-                await connection.execute(
-                    update(_M)
-                    .where(_M.c.id.in_(ids), _M.c.campaign_id == campaign_id, _M.c.status == _Q)
-                    .values(not_before=rule.window_opens_at, enqueued_at=None)
-                )
-        if not open_ids:
-            return []
-        claimed_rows = (
+    for campaign_id, rule in rules.items():
+        if rule.window_opens_at is not None:
             await connection.execute(
                 update(_M)
-                .where(
-                    _M.c.id.in_(ids),
+                .where(_in_locked(ids, _M.c.campaign_id == campaign_id, _M.c.status == _Q))
+                .values(not_before=rule.window_opens_at, enqueued_at=None)
+            )
+    if not open_ids:
+        return []
+    claimed_rows = (
+        await connection.execute(
+            update(_M)
+            .where(
+                _in_locked(
+                    ids,
                     _M.c.status == _Q,
                     _M.c.campaign_id.in_(open_ids),
                     or_(_M.c.not_before.is_(None), _M.c.not_before <= now),
                 )
-                .values(status=_SENDING, attempts=_M.c.attempts + 1, lease_until=now + lease)
-                .returning(
-                    _M.c.id,
-                    _M.c.campaign_id,
-                    _M.c.resident_id,
-                    _M.c.channel,
-                    _M.c.address,
-                    _M.c.priority,
-                    _M.c.variables,
-                    _M.c.attempts,
-                )
             )
-        ).all()
-        claimed = [
+            .values(status=_SENDING, attempts=_M.c.attempts + 1, lease_until=now + lease)
+            .returning(
+                _M.c.id,
+                _M.c.campaign_id,
+                _M.c.resident_id,
+                _M.c.channel,
+                _M.c.address,
+                _M.c.priority,
+                _M.c.variables,
+                _M.c.attempts,
+            )
+        )
+    ).all()
+    claimed = sorted(
+        (
             Claimed(
                 r.id,
                 r.campaign_id,
@@ -128,11 +149,13 @@ async def claim(
                 r.attempts,
             )
             for r in claimed_rows
-        ]
-        if not claimed:
-            return []
-        claimed = await _drop_suppressed(connection, claimed, now)
-        return await _reserve_caps(connection, claimed, rules, now)
+        ),
+        key=lambda c: c.id,
+    )
+    if not claimed:
+        return []
+    claimed = await _drop_suppressed(connection, claimed, now)
+    return await _reserve_caps(connection, claimed, rules, now)
 
 
 async def _drop_suppressed(
@@ -215,7 +238,7 @@ async def _reserve_caps(
                 lease_until=None,
                 enqueued_at=None,
             ),
-            [{"mid": c.id, "until": until} for c, until in held],
+            sorted(({"mid": c.id, "until": until} for c, until in held), key=_by_mid),
         )
     return kept
 
@@ -233,7 +256,7 @@ async def _upsert_contacts(
                 "previous_contact_at": None,
                 "message_id": c.id,
             }
-            for c in group
+            for c in sorted(group, key=lambda c: c.resident_id)  # lock order, as for messages
         ]
     )
     allowed = or_(_C.c.message_id == stmt.excluded.message_id)
@@ -305,7 +328,17 @@ async def record(
             events.append(_event(EventKind.MESSAGE_UNKNOWN, now, m, {"reason": r.reason}))
         counts[type(r).__name__.lower()] = counts.get(type(r).__name__.lower(), 0) + 1
     counts["failed"] = len(failed)
-    async with engine.begin() as connection:
+    events.extend(
+        _event(EventKind.MESSAGE_FAILED, now, o.message, {"code": code}) for o, code, _ in failed
+    )
+    events.extend(
+        _event(EventKind.OPTED_OUT, now, o.message, {"source": "telegram_block"}) for o in opt_outs
+    )
+    for params in (accepted, delivered_now, retry, unknown):
+        params.sort(key=_by_mid)  # lock order: see `locked_messages`
+    failed.sort(key=lambda f: f[0].message.id)
+
+    async def write(connection: AsyncConnection) -> None:
         sending = _M.c.status == _SENDING
         by_id = _M.c.id == bindparam("mid")
         if accepted:
@@ -385,10 +418,6 @@ async def record(
                     for o, code, why in failed
                 ],
             )
-            events.extend(
-                _event(EventKind.MESSAGE_FAILED, now, o.message, {"code": code})
-                for o, code, _ in failed
-            )
         if opt_outs:
             await suppress_many(
                 connection,
@@ -400,19 +429,18 @@ async def record(
                 detail="gateway reported the recipient refused messages",
                 now=now,
             )
-            events.extend(
-                _event(EventKind.OPTED_OUT, now, o.message, {"source": "telegram_block"})
-                for o in opt_outs
-            )
         if release:
             await release_contacts(connection, release)
         await write_events(connection, events)
+
+    await in_transaction(engine, write, what="record")
     return counts
 
 
 async def release_contacts(connection: AsyncConnection, messages: Iterable[Claimed]) -> None:
     """Give back cap reservations of messages that never went out."""
-    params = [{"rid": m.resident_id, "mid": m.id} for m in messages]
+    ordered = sorted(messages, key=lambda m: m.resident_id)  # lock order, as for messages
+    params = [{"rid": m.resident_id, "mid": m.id} for m in ordered]
     if not params:
         return
     mine = and_(_C.c.resident_id == bindparam("rid"), _C.c.message_id == bindparam("mid"))
@@ -469,6 +497,10 @@ def _event(
     return event_row(
         kind, now, campaign_id=m.campaign_id, message_id=m.id, resident_id=m.resident_id, data=data
     )
+
+
+def _by_mid(params: Mapping[str, Any]) -> int:
+    return int(params["mid"])
 
 
 def _backoff(attempt: int) -> float:

@@ -17,12 +17,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import and_, bindparam, exists, func, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from campaigns.events import EventKind, event_row, write_events
-from campaigns.model import CAMPAIGNS, MESSAGES, CampaignState, MessageStatus
+from campaigns.model import CAMPAIGNS, MESSAGES, CampaignState, MessageStatus, locked_messages
 from channels.base import DeliveryState, Found, LookupResult, NotFound, Outbound
+from core import in_transaction
 
 _M = MESSAGES
 _K = CAMPAIGNS
@@ -39,47 +40,58 @@ async def enqueue_due(
     queue: Enqueuer,
     *,
     now: datetime,
-    requeue_after: timedelta,
-    force: bool = False,
+    enqueued_before: datetime,
     limit: int = 5000,
 ) -> int:
-    """Enqueue up to `limit` due rows; `force` ignores when they were last enqueued."""
+    """Enqueue up to `limit` due rows not enqueued since `enqueued_before`.
+
+    The reconciler passes `now - requeue_after` (an entry that old was lost or its worker
+    died); after a detected flush it passes the sweep's start, so every due row goes on the
+    stream once and the rounds of one sweep never pick the same rows again. Rows a sender is
+    claiming right now are skipped, not waited for.
+    """
     running = select(_K.c.id).where(_K.c.state == CampaignState.RUNNING.value)
     due = and_(
         _M.c.status == _Q,
         _M.c.campaign_id.in_(running.scalar_subquery()),
         or_(_M.c.not_before.is_(None), _M.c.not_before <= now),
+        or_(_M.c.enqueued_at.is_(None), _M.c.enqueued_at < enqueued_before),
     )
-    if not force:
-        due = and_(due, or_(_M.c.enqueued_at.is_(None), _M.c.enqueued_at <= now - requeue_after))
-    async with engine.begin() as connection:
+
+    async def work(connection: AsyncConnection) -> list[tuple[int, str]]:
         rows = (
             await connection.execute(
                 select(_M.c.id, _M.c.priority)
                 .where(due)
                 .order_by(_M.c.priority, _M.c.id)
                 .limit(limit)
+                .with_for_update(skip_locked=True, of=_M)
             )
         ).all()
         if not rows:
-            return 0
+            return []
         await connection.execute(
-            update(_M).where(_M.c.id == bindparam("mid")).values(enqueued_at=now),
-            [{"mid": r.id} for r in rows],
+            update(_M).where(_M.c.id.in_([r.id for r in rows])).values(enqueued_at=now)
         )
+        entries = [(int(r.priority), str(r.id)) for r in rows]
         # Enqueued before commit: if the commit fails the entries are harmless duplicates,
         # whereas committing first could lose them on a crash in between.
-        await queue.enqueue([(r.priority, str(r.id)) for r in rows])
-    return len(rows)
+        await queue.enqueue(entries)
+        return entries
+
+    return len(await in_transaction(engine, work, what="enqueue_due"))
 
 
 async def reclaim_leases(engine: AsyncEngine, *, now: datetime) -> int:
     """`sending` rows whose lease lapsed become `unknown`: the worker died mid-send."""
+    lapsed = locked_messages(
+        _M.c.status == MessageStatus.SENDING.value, _M.c.lease_until < now, skip_locked=True
+    )
     async with engine.begin() as connection:
         rows = (
             await connection.execute(
                 update(_M)
-                .where(_M.c.status == MessageStatus.SENDING.value, _M.c.lease_until < now)
+                .where(lapsed)
                 .values(
                     status=MessageStatus.UNKNOWN.value,
                     reason="发送中断，结果待核实 / worker stopped mid-send; outcome to be checked",
@@ -215,8 +227,11 @@ async def expire(engine: AsyncEngine, *, now: datetime, after: timedelta = RECEI
             await connection.execute(
                 update(_M)
                 .where(
-                    _M.c.status.in_([MessageStatus.SENT.value, MessageStatus.UNKNOWN.value]),
-                    _M.c.sent_at <= now - after,
+                    locked_messages(
+                        _M.c.status.in_([MessageStatus.SENT.value, MessageStatus.UNKNOWN.value]),
+                        _M.c.sent_at <= now - after,
+                        skip_locked=True,
+                    )
                 )
                 .values(status=MessageStatus.EXPIRED.value, finished_at=now)
                 .returning(_M.c.id, _M.c.campaign_id, _M.c.resident_id)

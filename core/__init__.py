@@ -8,6 +8,7 @@ from core.masking import mask_id_number, mask_phone, mask_text
 from core.migrate import upgrade_to_head
 from core.redis import create_redis
 from core.settings import EMBEDDED_REDIS, Settings, load_settings
+from core.transactions import in_transaction, is_transient
 
 __all__ = [
     "EMBEDDED_REDIS",
@@ -20,7 +21,9 @@ __all__ = [
     "create_redis",
     "create_session_factory",
     "get_logger",
+    "in_transaction",
     "is_sqlite",
+    "is_transient",
     "load_settings",
     "mask_id_number",
     "mask_phone",

@@ -348,18 +348,27 @@ async def test_sweep_enqueues_due_rows_once_until_forced(engine: AsyncEngine) ->
     await add_residents(engine, [resident(1), resident(2)])
     campaign_id = await launched(engine)
     queue = Queue()
-    assert await enqueue_due(engine, queue, now=NOW, requeue_after=timedelta(minutes=5)) == 2
-    assert await enqueue_due(engine, queue, now=NOW, requeue_after=timedelta(minutes=5)) == 0
-    assert (
-        await enqueue_due(engine, queue, now=NOW, requeue_after=timedelta(minutes=5), force=True)
-        == 2
-    )
+    recently = NOW - timedelta(minutes=5)
+    assert await enqueue_due(engine, queue, now=NOW, enqueued_before=recently) == 2
+    assert await enqueue_due(engine, queue, now=NOW, enqueued_before=recently) == 0
+    # After a flush: everything enqueued before the sweep started goes again, once.
+    later = NOW + timedelta(seconds=1)
+    assert await enqueue_due(engine, queue, now=later, enqueued_before=later) == 2
+    assert await enqueue_due(engine, queue, now=later, enqueued_before=later) == 0
     assert [p for p, _ in queue.entries] == [2, 2, 2, 2]
     await pause_campaign(engine, campaign_id, now=NOW)
-    assert (
-        await enqueue_due(engine, queue, now=NOW, requeue_after=timedelta(minutes=5), force=True)
-        == 0
-    )
+    assert await enqueue_due(engine, queue, now=later, enqueued_before=later + timedelta(1)) == 0
+
+
+async def test_rounds_of_one_rebuilding_sweep_never_repeat_rows(engine: AsyncEngine) -> None:
+    await add_residents(engine, [resident(i) for i in range(1, 8)])
+    await launched(engine)
+    queue = Queue()
+    assert await enqueue_due(engine, queue, now=NOW, enqueued_before=NOW, limit=3) == 3
+    assert await enqueue_due(engine, queue, now=NOW, enqueued_before=NOW, limit=3) == 3
+    assert await enqueue_due(engine, queue, now=NOW, enqueued_before=NOW, limit=3) == 1
+    assert await enqueue_due(engine, queue, now=NOW, enqueued_before=NOW, limit=3) == 0
+    assert len({m for _, m in queue.entries}) == len(queue.entries) == 7
 
 
 async def test_expiry_completion_and_cancel(engine: AsyncEngine) -> None:

@@ -68,6 +68,11 @@ async def start_worker(env: dict[str, str]) -> asyncio.subprocess.Process:
     )
 
 
+def alive(process: asyncio.subprocess.Process) -> None:
+    """A worker must only ever stop because the test killed it."""
+    assert process.returncode is None, f"the worker exited by itself ({process.returncode})"
+
+
 async def sent_rows(engine: AsyncEngine) -> int:
     async with engine.connect() as c:
         return int(
