@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hmac
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -63,7 +64,7 @@ class Authenticator:
         self._key = key
         self._secret = secret
         self._clock = clock
-        self._nonces: dict[str, float] = {}
+        self._nonces: OrderedDict[str, float] = OrderedDict()
 
     def verify(self, request: SignedRequest) -> None:
         """Raise GatewayError unless the request is signed with this account's secret."""
@@ -97,15 +98,28 @@ class Authenticator:
             )
 
     def _use_nonce(self, nonce: str) -> None:
+        """Refuse a nonce seen in the last WINDOW seconds; remember this one from now on.
+
+        `_nonces` is in the order the nonces were seen, so expired ones are forgotten from the
+        oldest on, stopping at the first still in its window: a constant cost per request,
+        amortised (an OrderedDict, since a plain dict's front slows down as it is emptied). A
+        nonce is judged by its own age, so the rule holds even if the clock steps back.
+        """
         now = self._clock()
-        for old, seen in list(self._nonces.items()):
-            if now - seen > WINDOW:
-                del self._nonces[old]
-        if nonce in self._nonces:
-            raise GatewayError(
-                400, "SignatureNonceUsed", "Specified signature nonce was used already."
-            )
-        self._nonces[nonce] = now
+        nonces = self._nonces
+        while nonces:
+            oldest = next(iter(nonces))
+            if now - nonces[oldest] <= WINDOW:
+                break
+            nonces.popitem(last=False)
+        seen = nonces.get(nonce)
+        if seen is not None:
+            if now - seen <= WINDOW:
+                raise GatewayError(
+                    400, "SignatureNonceUsed", "Specified signature nonce was used already."
+                )
+            del nonces[nonce]  # outstayed its window behind a younger one: seen anew, at the end
+        nonces[nonce] = now
 
     def _verify_v1(self, request: SignedRequest) -> str:
         params = {**request.query, **request.form}
