@@ -34,6 +34,7 @@ def build_channels(settings: GatewaySettings, session: aiohttp.ClientSession) ->
                 access_key_secret=settings.aliyun_access_key_secret,
                 base_url=settings.aliyun_endpoint,
                 timeout=settings.gateway_timeout,
+                batch_size=settings.aliyun_batch,
             ),
             session,
         )

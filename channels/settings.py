@@ -10,6 +10,8 @@ from __future__ import annotations
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from channels.aliyun.config import MAX_BATCH as ALIYUN_MAX_BATCH
+
 
 class GatewaySettings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
@@ -21,6 +23,12 @@ class GatewaySettings(BaseSettings):
     aliyun_access_key_secret: str | None = None
     aliyun_endpoint: str = "https://dysmsapi.aliyuncs.com"
     aliyun_rate: float = Field(default=100.0, description="messages per second, all workers")
+    aliyun_batch: int = Field(
+        default=ALIYUN_MAX_BATCH,
+        ge=1,
+        le=ALIYUN_MAX_BATCH,
+        description="numbers per SendBatchSms request; 1: every message alone through SendSms",
+    )
 
     tencent_secret_id: str | None = None
     tencent_secret_key: str | None = None

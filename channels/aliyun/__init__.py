@@ -8,9 +8,9 @@ from channels.aliyun.callbacks import (
     parse_replies,
     parse_reports,
 )
-from channels.aliyun.client import MAX_BATCH, AliyunChannel
+from channels.aliyun.client import AliyunChannel
 from channels.aliyun.codes import GATEWAY_UNUSABLE, gateway_unusable
-from channels.aliyun.config import DEFAULT_BASE_URL, AliyunConfig
+from channels.aliyun.config import DEFAULT_BASE_URL, MAX_BATCH, AliyunConfig
 from channels.aliyun.lookup import BATCH_OUT_ID_PREFIX
 
 __all__ = [

@@ -1,12 +1,13 @@
 """The aliyun channel: SendSms / SendBatchSms to send, QuerySendDetails to look up.
 
-Messages of one `send` that share a template go together through SendBatchSms (up to 100 a
-request) when batch mode is on; the rest go one by one through SendSms with our reference as
-OutId. SendBatchSms has one OutId and one answer Code for the whole request: its messages are all
-Accepted with the request's BizId (receipts carry BizId and the phone number, which together
-identify each message), and when the gateway refuses the request for a reason that concerns one
-number (bad number, frequency limit, missing parameter...), nothing was sent, so the messages are
-sent again one by one to learn which number it was.
+Messages of one `send` that share a template go together through SendBatchSms (up to the
+config's `batch_size` a request, 100 at most) when batch mode is on; the rest go one by one
+through SendSms with our reference as OutId. SendBatchSms has one OutId and one answer Code for
+the whole request: its messages are all Accepted with the request's BizId (receipts carry BizId
+and the phone number, which together identify each message), and when the gateway refuses the
+request for a reason that concerns one number (bad number, frequency limit, missing
+parameter...), nothing was sent, so the messages are sent again one by one to learn which number
+it was.
 """
 
 from __future__ import annotations
@@ -44,8 +45,6 @@ from core import get_logger
 
 log = get_logger("channels.aliyun")
 
-#: Most numbers one SendBatchSms request may carry.
-MAX_BATCH = 100
 #: Most requests in flight at once for one `send` (the API limits requests per second).
 MAX_CONCURRENT = 8
 
@@ -97,6 +96,8 @@ class AliyunChannel:
         self._config = config
         self._rpc = AliyunRpc(config, session)
         self._slots = asyncio.Semaphore(MAX_CONCURRENT)
+        #: Numbers per SendBatchSms request; 1: every message alone through SendSms.
+        self._batch_size = config.batch_size if config.batch else 1
 
     @property
     def name(self) -> str:
@@ -108,7 +109,7 @@ class AliyunChannel:
 
     @property
     def max_batch(self) -> int:
-        return MAX_BATCH if self._config.batch else 1
+        return self._batch_size
 
     async def close(self) -> None:
         await self._rpc.close()
@@ -127,9 +128,9 @@ class AliyunChannel:
         jobs: list[tuple[list[int], asyncio.Task[list[SendResult]]]] = []
         async with asyncio.TaskGroup() as tasks:
             for indices in groups.values():
-                if self._config.batch and len(indices) > 1:
-                    for start in range(0, len(indices), MAX_BATCH):
-                        chunk = indices[start : start + MAX_BATCH]
+                if self._batch_size > 1 and len(indices) > 1:
+                    for start in range(0, len(indices), self._batch_size):
+                        chunk = indices[start : start + self._batch_size]
                         messages = [batch[i] for i in chunk]
                         jobs.append((chunk, tasks.create_task(self._send_batch(messages))))
                 else:
