@@ -2,7 +2,14 @@
 
 Provider packages (`channels.aliyun`, `channels.tencent`, `channels.twilio`) also expose their
 callback parsers and answers, which the web layer mounts.
+
+`TelegramChannel` and `telegram_bot` are imported on first use: importing aiogram adds over
+100 MB to a process's memory, which a process without Telegram (most workers) should not pay.
 """
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from channels import aliyun, tencent, twilio
 from channels.base import (
@@ -25,7 +32,9 @@ from channels.base import (
 )
 from channels.factory import build_channels, unusable_check
 from channels.settings import GatewaySettings
-from channels.telegram import TelegramChannel, telegram_bot
+
+if TYPE_CHECKING:
+    from channels.telegram import TelegramChannel, telegram_bot
 
 __all__ = [
     "Accepted",
@@ -53,3 +62,16 @@ __all__ = [
     "twilio",
     "unusable_check",
 ]
+
+_LAZY = frozenset({"TelegramChannel", "telegram_bot"})
+
+
+def __getattr__(name: str) -> object:
+    """`channels.TelegramChannel` and `channels.telegram_bot`, importing aiogram then only."""
+    if name in _LAZY:
+        from channels import telegram
+
+        value: object = getattr(telegram, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,4 +1,8 @@
-"""Channels built from `GatewaySettings`: one per gateway with credentials."""
+"""Channels built from `GatewaySettings`: one per gateway with credentials.
+
+The Telegram channel (and with it aiogram, over 100 MB of memory) is imported only when a bot
+token is set.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,6 @@ import aiohttp
 from channels import aliyun, tencent, twilio
 from channels.base import Channel, SendResult
 from channels.settings import GatewaySettings
-from channels.telegram import TelegramChannel, telegram_bot
 
 _UNUSABLE: dict[str, Callable[[SendResult], bool]] = {
     "aliyun": aliyun.gateway_unusable,
@@ -64,6 +67,8 @@ def build_channels(settings: GatewaySettings, session: aiohttp.ClientSession) ->
             session,
         )
     if settings.telegram_bot_token:
+        from channels.telegram import TelegramChannel, telegram_bot
+
         channels["telegram"] = TelegramChannel(
             telegram_bot(settings.telegram_bot_token, settings.telegram_api_url)
         )
