@@ -2,7 +2,7 @@
 
     python benchmarks/pipeline.py [--messages 20000] [--workers 1] [--rate 0]
                                   [--mode single|batch] [--profile-seconds 0]
-                                  [--fresh-redis] [--standin-as-shipped]
+                                  [--fresh-redis]
 
 A fresh PostgreSQL database (created and dropped) gets `messages` lapsed men aged 50-60 (the
 `lapsed-priority` segment), a notice campaign with the window 00:00-23:59:59 is launched through
@@ -12,16 +12,9 @@ send it through a stand-in of Alibaba Cloud SMS running in a process of its own 
 flushes 15 and 13). Redis is emptied and given the sweep's marker, as in a deployment whose
 Redis has served before; `--fresh-redis` leaves the marker out (a first start, or a flush).
 
-The stand-in's nonce check as shipped walks every nonce of the last 15 minutes on every request,
-which made the stand-in, not the worker, the bottleneck of single-send runs; the script's
-stand-in forgets expired nonces from the oldest on instead (same rule), unless
-`--standin-as-shipped`.
-
-`--mode batch` runs `python worker.py` unchanged: messages sharing a template go 100 to a
-SendBatchSms request. `--mode single` runs the same worker with the aliyun channel's `batch`
-flag off (every message its own SendSms request): `GatewaySettings` has no setting for that
-flag, so this script starts the worker itself (`--serve-worker`), replacing only the aliyun
-channel that `build_channels` makes. `--rate` is ALIYUN_RATE (0: no limit).
+Both modes run `python worker.py` unchanged. `--mode batch` sets ALIYUN_BATCH=100: messages
+sharing a template go 100 to a SendBatchSms request. `--mode single` sets ALIYUN_BATCH=1: every
+message goes alone through SendSms. `--rate` is ALIYUN_RATE (0: no limit).
 
 The stand-in is started without a callback URL, so it pushes no delivery receipts: messages end
 `sent`, and the receipt path (its HTTP pushes and their database writes) is not measured here.
@@ -39,7 +32,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import itertools
 import json
 import os
 import shutil
@@ -60,7 +52,6 @@ SELF = Path(__file__).resolve()
 ROOT = SELF.parent.parent
 sys.path.insert(0, str(ROOT))
 
-import aiohttp  # noqa: E402
 import psutil  # noqa: E402
 from sqlalchemy import func, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
@@ -74,10 +65,8 @@ from campaigns import (  # noqa: E402
     parse_definition,
 )
 from campaigns.model import MESSAGES  # noqa: E402
-from channels import Channel, GatewaySettings, build_channels  # noqa: E402
-from channels.aliyun import AliyunChannel, AliyunConfig  # noqa: E402
+from channels.aliyun.config import MAX_BATCH as ALIYUN_MAX_BATCH  # noqa: E402
 from channels.sandbox import SandboxConfig, create_sms_app, run_forever  # noqa: E402
-from channels.sandbox.aliyun_auth import WINDOW, Authenticator, GatewayError  # noqa: E402
 from core import create_engine, create_redis, today, upgrade_to_head  # noqa: E402
 from ledger import check_character  # noqa: E402
 
@@ -95,59 +84,9 @@ SAMPLE_S = 0.25
 SWEEP_MARKER = "outreach:send:epoch"
 
 
-# -- the worker process of --mode single -------------------------------------------------------
-def serve_single_send_worker() -> None:
-    """`python worker.py`, except that the aliyun channel sends every message alone (SendSms)."""
-    import worker
-
-    def single_send(
-        settings: GatewaySettings, session: aiohttp.ClientSession
-    ) -> dict[str, Channel]:
-        channels = build_channels(settings, session)
-        if "aliyun" in channels:
-            assert settings.aliyun_access_key_id
-            assert settings.aliyun_access_key_secret
-            channels["aliyun"] = AliyunChannel(
-                AliyunConfig(
-                    access_key_id=settings.aliyun_access_key_id,
-                    access_key_secret=settings.aliyun_access_key_secret,
-                    base_url=settings.aliyun_endpoint,
-                    timeout=settings.gateway_timeout,
-                    batch=False,
-                ),
-                session,
-            )
-        return channels
-
-    # worker.py calls the name it imported; replace it there, for this process only.
-    vars(worker)["build_channels"] = single_send
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(worker.main())
-
-
 # -- the stand-in process ---------------------------------------------------------------------
-def _use_nonce_in_order(self: Authenticator, nonce: str) -> None:
-    """The stand-in's nonce check, forgetting expired nonces from the oldest on.
-
-    The same rule as shipped (a nonce seen in the last 15 minutes is refused), but the shipped
-    check walks every nonce of the last 15 minutes on every request, so that its cost grows
-    with the requests already served: it became the bottleneck of single-send runs.
-    """
-    now = self._clock()
-    nonces = self._nonces
-    for old in list(itertools.islice(nonces, 64)):
-        if now - nonces[old] <= WINDOW:
-            break
-        del nonces[old]
-    if nonce in nonces:
-        raise GatewayError(400, "SignatureNonceUsed", "Specified signature nonce was used already.")
-    nonces[nonce] = now
-
-
-def serve_standin(port: int, log_path: Path, *, as_shipped: bool) -> None:
+def serve_standin(port: int, log_path: Path) -> None:
     """`outreach sandbox sms --provider aliyun` without receipts (no callback URL)."""
-    if not as_shipped:
-        Authenticator._use_nonce = _use_nonce_in_order  # type: ignore[method-assign]
     config = SandboxConfig(provider="aliyun", log_path=log_path, key=KEY, secret=SECRET, seed=7)
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(run_forever(create_sms_app("aliyun", config), "127.0.0.1", port))
@@ -252,7 +191,7 @@ async def _wait_port(port: int, seconds: float = 20.0) -> None:
     raise RuntimeError(f"nothing listens on port {port}")
 
 
-def worker_env(database_url: str, endpoint: str, rate: float) -> dict[str, str]:
+def worker_env(database_url: str, endpoint: str, rate: float, batch: int) -> dict[str, str]:
     env = {
         k: v
         for k, v in os.environ.items()
@@ -268,6 +207,7 @@ def worker_env(database_url: str, endpoint: str, rate: float) -> dict[str, str]:
         "ALIYUN_ACCESS_KEY_SECRET": SECRET,
         "ALIYUN_ENDPOINT": endpoint,
         "ALIYUN_RATE": repr(float(rate)),
+        "ALIYUN_BATCH": str(batch),
     }
 
 
@@ -408,9 +348,8 @@ async def _send(
 ) -> dict[str, Any]:
     port = _free_port()
     log_path = workdir / "aliyun.jsonl"
-    shipped = ["--standin-as-shipped"] if args.standin_as_shipped else []
     standin = await asyncio.create_subprocess_exec(
-        *(sys.executable, str(SELF), "--serve-standin", str(port), str(log_path), *shipped),
+        *(sys.executable, str(SELF), "--serve-standin", str(port), str(log_path)),
         env={**os.environ, "LOG_LEVEL": "WARNING"},
         cwd=ROOT,
     )
@@ -420,12 +359,9 @@ async def _send(
     profile: asyncio.Task[str | None] | None = None
     try:
         await _wait_port(port)
-        env = worker_env(database_url, f"http://127.0.0.1:{port}", args.rate)
-        command = (
-            [sys.executable, str(SELF), "--serve-worker"]
-            if args.mode == "single"
-            else [sys.executable, str(ROOT / "worker.py")]
-        )
+        batch = 1 if args.mode == "single" else ALIYUN_MAX_BATCH
+        env = worker_env(database_url, f"http://127.0.0.1:{port}", args.rate, batch)
+        command = [sys.executable, str(ROOT / "worker.py")]
         tail = LogTail(log_path)
         started = time.monotonic()
         for _ in range(args.workers):
@@ -524,7 +460,6 @@ async def bench(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         "mode": args.mode,
         "rate": args.rate,
         "fresh_redis": args.fresh_redis,
-        "standin_nonce_check": "as shipped" if args.standin_as_shipped else "in order",
         "cpus": os.cpu_count(),
         "load_avg_before": [round(x, 2) for x in os.getloadavg()],
     }
@@ -567,20 +502,11 @@ def main() -> None:
         help="start on an empty Redis, as on a first start or after a flush (forced sweep)",
     )
     parser.add_argument("--workdir", default=None, help="where the stand-in's log goes")
-    parser.add_argument(
-        "--standin-as-shipped",
-        action="store_true",
-        help="keep the stand-in's nonce check as shipped (its cost grows with every request)",
-    )
-    parser.add_argument("--serve-worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--serve-standin", nargs=2, metavar=("PORT", "LOG"), help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.serve_worker:
-        serve_single_send_worker()
-        return
     if args.serve_standin:
         port, log = args.serve_standin
-        serve_standin(int(port), Path(log), as_shipped=args.standin_as_shipped)
+        serve_standin(int(port), Path(log))
         return
     workdir = Path(args.workdir or tempfile.mkdtemp(prefix="pipeline-"))
     workdir.mkdir(parents=True, exist_ok=True)
