@@ -66,6 +66,7 @@ class WorkerSettings(BaseSettings):
     requeue_after_seconds: float = 300.0  # a queued row enqueued this long ago is enqueued again
     unknown_grace_seconds: float = 30.0  # before asking a gateway about an unknown outcome
     outage_seconds: float = 30.0
+    pipeline: int = 3  # batches in flight: one read and claimed while another is sent
 
     def dispatch(self) -> DispatchSettings:
         return DispatchSettings(
@@ -74,6 +75,7 @@ class WorkerSettings(BaseSettings):
             max_attempts=self.max_attempts,
             lease=timedelta(seconds=self.lease_seconds),
             outage_seconds=self.outage_seconds,
+            pipeline=self.pipeline,
         )
 
 
@@ -139,7 +141,8 @@ async def build_worker(
             redis,
             queue,
             lambda definition: CampaignComposer(definition, today=today()),
-            lambda _channel, provider: channels.get(provider or ""),
+            channels,
+            renderer,
             today=today,
             clock=clock,
             requeue_after=timedelta(seconds=pace.requeue_after_seconds),

@@ -11,6 +11,9 @@ Any number of workers run this loop against one consumer group. Per batch:
 4. send in the gateway's batch size, each request waiting for tokens of that gateway's shared
    bucket, several requests in flight at once;
 5. `record` every outcome in one transaction.
+
+Several batches are in flight at once (`DispatchSettings.pipeline`), so the gateway is never
+idle while the database works, and the other way round.
 """
 
 from __future__ import annotations
@@ -87,6 +90,7 @@ class DispatchSettings:
     outage_seconds: float = 30.0  # how long a gateway stays marked down after a failure
     failures_to_fail_over: int = 3  # whole requests failed in a row before marking it down
     campaign_refresh: float = 1.0  # seconds between reloads of the running campaigns
+    pipeline: int = 3  # batches in flight per worker (reading, sending, recording)
 
 
 @dataclass(slots=True)
@@ -120,43 +124,67 @@ class Dispatcher:
         self._failures: dict[str, int] = defaultdict(int)
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Serve the stream until `stop` is set; the batch in hand is always finished."""
+        """Serve the stream until `stop` is set; batches in hand are always finished.
+
+        Up to `pipeline` batches are in flight at once: while one waits for the gateway,
+        the next is read and claimed, and another is recorded, so neither the gateway nor
+        the database sits idle while the other works.
+        """
         await self._queue.ensure_groups()
-        while not stop.is_set():
-            try:
-                deliveries = await self._queue.read(
-                    count=self._settings.batch_size, block_ms=self._settings.block_ms
-                )
-            except (RedisError, OSError) as error:
-                # Redis restarting or unreachable: the rows keep the truth; try again shortly.
-                log.warning("send_queue_unavailable", error=type(error).__name__)
-                await asyncio.sleep(1.0)
-                continue
-            if not deliveries:
-                continue
-            try:
-                await self.handle(deliveries)
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                # The database refused or vanished (after `in_transaction`'s retries), or a bug:
-                # the worker stays up. Unacked entries are redelivered once idle; claimed rows
-                # whose outcome was not recorded lapse into `unknown` and are looked up.
-                log.exception("send_batch_failed", entries=len(deliveries))
-                await asyncio.sleep(1.0)
+        slots = asyncio.Semaphore(max(self._settings.pipeline, 1))
+        inflight: set[asyncio.Task[None]] = set()
+        try:
+            while not stop.is_set():
+                await slots.acquire()
+                try:
+                    deliveries = await self._queue.read(
+                        count=self._settings.batch_size, block_ms=self._settings.block_ms
+                    )
+                except (RedisError, OSError) as error:
+                    # Redis restarting or unreachable: the rows keep the truth; try again soon.
+                    slots.release()
+                    log.warning("send_queue_unavailable", error=type(error).__name__)
+                    await asyncio.sleep(1.0)
+                    continue
+                if not deliveries:
+                    slots.release()
+                    continue
+                task = asyncio.create_task(self._guarded(deliveries, slots))
+                inflight.add(task)
+                task.add_done_callback(inflight.discard)
+        finally:
+            if inflight:
+                await asyncio.gather(*inflight, return_exceptions=True)
+
+    async def _guarded(self, deliveries: Sequence[Delivery], slots: asyncio.Semaphore) -> None:
+        try:
+            await self.handle(deliveries)
+        except Exception:
+            # The database refused or vanished (after `in_transaction`'s retries), or a bug:
+            # the worker stays up. Unacked entries are redelivered once idle; claimed rows
+            # whose outcome was not recorded lapse into `unknown` and are looked up.
+            log.exception("send_batch_failed", entries=len(deliveries))
+            await asyncio.sleep(1.0)
+        finally:
+            slots.release()
 
     async def handle(self, deliveries: Sequence[Delivery]) -> None:
         now = self._clock()
         campaigns = await self._running(now)
         ids = [int(d.message_id) for d in deliveries if d.message_id.isdigit()]
         rules = {c.id: c.rules for c in campaigns.values()}
-        claimed = await claim(self._engine, ids, rules, now=now, lease=self._settings.lease)
+        # One look at every gateway's "down" flag per batch, before anything is claimed.
+        paused = {name: await g.outage.remaining() for name, g in self._gateways.items()}
+        providers = {c.id: self._sms_provider(c, paused) for c in campaigns.values()}
+        claimed = await claim(
+            self._engine, ids, rules, now=now, lease=self._settings.lease, providers=providers
+        )
         await self._queue.ack(deliveries)
         self.stats.batches += 1
         self.stats.claimed += len(claimed)
         if not claimed:
             return
-        outcomes = await self._send_all(claimed, campaigns)
+        outcomes = await self._send_all(claimed, campaigns, paused)
         counts = await record(
             self._engine, outcomes, now=self._clock(), max_attempts=self._settings.max_attempts
         )
@@ -164,7 +192,10 @@ class Dispatcher:
             self.stats.outcomes[name] += n
 
     async def _send_all(
-        self, claimed: Sequence[Claimed], campaigns: Mapping[int, RunningCampaign]
+        self,
+        claimed: Sequence[Claimed],
+        campaigns: Mapping[int, RunningCampaign],
+        paused: Mapping[str, float],
     ) -> list[Outcome]:
         outcomes: list[Outcome] = []
         groups: dict[tuple[str, str | None], list[tuple[Claimed, Outbound, Rendered]]] = (
@@ -172,9 +203,9 @@ class Dispatcher:
         )
         for message in claimed:
             campaign = campaigns.get(message.campaign_id)
-            provider = await self._provider_for(message, campaign)
+            provider = self._provider_for(message, campaign, paused)
             if campaign is None or provider is None:
-                wait = await self._paused_for(message, campaign)
+                wait = self._paused_for(message, campaign, paused)
                 outcomes.append(
                     Outcome(
                         message,
@@ -246,27 +277,33 @@ class Dispatcher:
         await gateway.outage.hold(self._settings.outage_seconds, f"{provider} {reason}")
         log.warning("gateway_marked_down", gateway=provider, reason=reason)
 
-    async def _provider_for(self, message: Claimed, campaign: RunningCampaign | None) -> str | None:
+    def _provider_for(
+        self, message: Claimed, campaign: RunningCampaign | None, paused: Mapping[str, float]
+    ) -> str | None:
         if campaign is None:
             return None
         if message.channel == "telegram":
-            return "telegram" if "telegram" in self._gateways else None
+            return "telegram" if paused.get("telegram", 1.0) <= 0 else None
+        return self._sms_provider(campaign, paused)
+
+    @staticmethod
+    def _sms_provider(campaign: RunningCampaign, paused: Mapping[str, float]) -> str | None:
+        """The campaign's first SMS gateway that this worker has and that is not marked down."""
         for provider in campaign.definition.sms_providers():
-            gateway = self._gateways.get(provider)
-            if gateway is not None and await gateway.outage.remaining() <= 0:
+            if paused.get(provider, 1.0) <= 0:
                 return provider
         return None
 
-    async def _paused_for(self, message: Claimed, campaign: RunningCampaign | None) -> float:
+    def _paused_for(
+        self, message: Claimed, campaign: RunningCampaign | None, paused: Mapping[str, float]
+    ) -> float:
         """How long until one of the message's gateways may be used again (at least 1 s)."""
         providers = (
             ("telegram",)
             if message.channel == "telegram" or campaign is None
             else campaign.definition.sms_providers()
         )
-        waits = [
-            await self._gateways[p].outage.remaining() for p in providers if p in self._gateways
-        ]
+        waits = [paused[p] for p in providers if p in paused]
         return max(min(waits, default=60.0), 1.0)
 
     async def _running(self, now: datetime) -> dict[int, RunningCampaign]:

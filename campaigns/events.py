@@ -11,6 +11,8 @@ from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from campaigns.model import EVENTS as _E
+from campaigns.model import MessageStatus
+from channels.base import DeliveryState
 
 
 class EventKind:
@@ -25,6 +27,20 @@ class EventKind:
     OPTED_OUT = "opted_out"
     REPLY_RECEIVED = "reply_received"
     CAMPAIGN_STATE = "campaign_state"
+
+
+#: The row status a gateway's word on a message (receipt or status query) moves it to.
+STATUS_OF = {
+    DeliveryState.SENT: MessageStatus.SENT,
+    DeliveryState.DELIVERED: MessageStatus.DELIVERED,
+    DeliveryState.FAILED: MessageStatus.FAILED,
+}
+#: The event written when a message reaches one of those statuses.
+EVENT_OF = {
+    MessageStatus.SENT: EventKind.MESSAGE_SENT,
+    MessageStatus.DELIVERED: EventKind.MESSAGE_DELIVERED,
+    MessageStatus.FAILED: EventKind.MESSAGE_FAILED,
+}
 
 
 def event_row(

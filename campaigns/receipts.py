@@ -18,11 +18,11 @@ from typing import Any
 from sqlalchemy import Row, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from campaigns.events import EventKind, event_row, write_events
+from campaigns.events import EVENT_OF, STATUS_OF, EventKind, event_row, write_events
 from campaigns.model import INBOUND, MESSAGES, RANK, MessageStatus
 from campaigns.sending import suppress_many
 from campaigns.timing import utc_now
-from channels.base import DeliveryState, Inbound, Receipt
+from channels.base import Inbound, Receipt
 from core import in_transaction
 from ledger import Resident
 
@@ -31,17 +31,6 @@ _R = Resident.__table__
 
 #: Replies that mean "stop sending me messages" (after trimming spaces and punctuation).
 STOP_WORDS = frozenset({"T", "TD", "N", "R", "退订", "退定", "取消", "不要再发", "拒收", "STOP"})
-
-_TARGET = {
-    DeliveryState.SENT: MessageStatus.SENT,
-    DeliveryState.DELIVERED: MessageStatus.DELIVERED,
-    DeliveryState.FAILED: MessageStatus.FAILED,
-}
-_EVENT = {
-    MessageStatus.SENT: EventKind.MESSAGE_SENT,
-    MessageStatus.DELIVERED: EventKind.MESSAGE_DELIVERED,
-    MessageStatus.FAILED: EventKind.MESSAGE_FAILED,
-}
 
 
 @dataclass(slots=True)
@@ -91,7 +80,7 @@ async def apply_receipts(
 async def _apply(
     connection: AsyncConnection, row: Row[Any], receipt: Receipt, now: datetime
 ) -> bool:
-    target = _TARGET[receipt.state]
+    target = STATUS_OF[receipt.state]
     lower = [s.value for s, rank in RANK.items() if rank < RANK[target]]
     if target is MessageStatus.SENT:
         lower = [MessageStatus.QUEUED.value, MessageStatus.UNKNOWN.value]
@@ -103,6 +92,7 @@ async def _apply(
         values["reason"] = "运营商回执：未送达 / carrier receipt: undelivered"
     if receipt.provider_id:
         values["provider_id"] = receipt.provider_id
+        values["provider"] = receipt.provider  # unknown until now for an unrecorded send
     changed = await connection.execute(
         update(_M)
         .where(
@@ -116,7 +106,7 @@ async def _apply(
         connection,
         [
             event_row(
-                _EVENT[target],
+                EVENT_OF[target],
                 now,
                 campaign_id=row.campaign_id,
                 message_id=row.id,
@@ -144,7 +134,33 @@ async def _find(connection: AsyncConnection, receipt: Receipt) -> Row[Any] | Non
         if receipt.to:
             query = query.where(_M.c.address == receipt.to)
         return (await connection.execute(query)).first()
+    if receipt.to:
+        return await _unrecorded(connection, receipt)
     return None
+
+
+async def _unrecorded(connection: AsyncConnection, receipt: Receipt) -> Row[Any] | None:
+    """The message a receipt is about when its gateway id matches no row.
+
+    Such a receipt is for a send that was never recorded: the worker died after the gateway took
+    the message (the row is `unknown`, or `sent` by a status query that could not learn the
+    gateway's id). Those rows have no provider id; when the number has exactly one of them for
+    this gateway, it is that one. Two or more: it cannot be told which, so no match.
+    """
+    candidates = (
+        await connection.execute(
+            select(_M.c.id, _M.c.campaign_id, _M.c.resident_id, _M.c.status)
+            .where(
+                _M.c.address == receipt.to,
+                _M.c.channel == "sms",
+                _M.c.provider_id.is_(None),
+                _M.c.status.in_([MessageStatus.UNKNOWN.value, MessageStatus.SENT.value]),
+                or_(_M.c.provider.is_(None), _M.c.provider == receipt.provider),
+            )
+            .limit(2)
+        )
+    ).all()
+    return candidates[0] if len(candidates) == 1 else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ is the dispatchers' work on every worker. A job that overruns is never run twice
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,14 +21,8 @@ from campaigns.planner import Composer
 from campaigns.service import due_campaigns, load_campaign, next_run_of, start_round
 from campaigns.stream import SendQueue
 from campaigns.timing import utc_now
-from campaigns.upkeep import (
-    ChannelFor,
-    enqueue_due,
-    expire,
-    finish_campaigns,
-    reclaim_leases,
-    resolve_unknown,
-)
+from campaigns.unknown import Lookupable, MessageRenderer, resolve_unknown
+from campaigns.upkeep import enqueue_due, expire, finish_campaigns, reclaim_leases
 from core import RESIDENT_TZ, get_logger
 
 log = get_logger("campaigns.scheduling")
@@ -43,7 +37,8 @@ class Upkeep:
         redis: Redis,
         queue: SendQueue,
         composer_for: Callable[[CampaignDefinition], Composer],
-        channel_for: ChannelFor,
+        channels: Mapping[str, Lookupable],
+        renderer: MessageRenderer,
         *,
         today: Callable[[], Any],
         clock: Callable[[], datetime] = utc_now,
@@ -55,7 +50,9 @@ class Upkeep:
         self.redis = redis
         self.queue = queue
         self.composer_for = composer_for
-        self.channel_for = channel_for
+        self.channels = channels
+        self.renderer = renderer
+        self._unknown_after = 0  # resolve_unknown's cursor: the last id asked about
         self.today = today
         self.clock = clock
         self.requeue_after = requeue_after
@@ -109,11 +106,25 @@ class Upkeep:
     async def leases(self) -> int:
         return await reclaim_leases(self.engine, now=self.clock())
 
-    async def unknown(self) -> int:
-        resolution = await resolve_unknown(
-            self.engine, self.channel_for, now=self.clock(), grace=self.unknown_grace
-        )
-        return resolution.found + resolution.requeued
+    async def unknown(self, max_pages: int = 20) -> int:
+        """Ask the gateways about unknown rows, a page at a time, resuming where the last run
+        stopped so rows that stay undecided never hold up the rest."""
+        settled = 0
+        for _ in range(max_pages):
+            resolution = await resolve_unknown(
+                self.engine,
+                self.channels,
+                self.renderer,
+                now=self.clock(),
+                grace=self.unknown_grace,
+                after_id=self._unknown_after,
+            )
+            settled += resolution.found + resolution.requeued
+            if resolution.rows == 0:
+                self._unknown_after = 0  # the end: start from the first row next time
+                break
+            self._unknown_after = resolution.last_id
+        return settled
 
     async def expire(self) -> int:
         return await expire(self.engine, now=self.clock())

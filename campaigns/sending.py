@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, or_, select, update
+from sqlalchemy import and_, bindparam, case, null, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -73,8 +73,13 @@ async def claim(
     *,
     now: datetime,
     lease: timedelta,
+    providers: Mapping[int, str | None] | None = None,
 ) -> list[Claimed]:
     """Take ownership of the sendable messages among `ids`; hold or drop the others.
+
+    `providers` is the SMS gateway the dispatcher will use for each campaign's messages (its
+    choice is made before the claim). It is stored with the claim, so that when the worker dies
+    mid-send only that gateway is asked what became of the message (see campaigns.unknown).
 
     Messages of campaigns not in `rules` (paused, cancelled, unknown) are left as they are: the
     campaign's resume re-enqueues them. Messages whose window is closed get `not_before` set to
@@ -85,7 +90,7 @@ async def claim(
         return []
 
     async def work(connection: AsyncConnection) -> list[Claimed]:
-        return await _claim(connection, ids, rules, now=now, lease=lease)
+        return await _claim(connection, ids, rules, now=now, lease=lease, providers=providers)
 
     return await in_transaction(engine, work, what="claim")
 
@@ -101,6 +106,7 @@ async def _claim(
     *,
     now: datetime,
     lease: timedelta,
+    providers: Mapping[int, str | None] | None,
 ) -> list[Claimed]:
     open_ids = [c for c, r in rules.items() if r.window_opens_at is None]
     for campaign_id, rule in rules.items():
@@ -123,7 +129,12 @@ async def _claim(
                     or_(_M.c.not_before.is_(None), _M.c.not_before <= now),
                 )
             )
-            .values(status=_SENDING, attempts=_M.c.attempts + 1, lease_until=now + lease)
+            .values(
+                status=_SENDING,
+                attempts=_M.c.attempts + 1,
+                lease_until=now + lease,
+                **_chosen_provider(providers, open_ids),
+            )
             .returning(
                 _M.c.id,
                 _M.c.campaign_id,
@@ -156,6 +167,18 @@ async def _claim(
         return []
     claimed = await _drop_suppressed(connection, claimed, now)
     return await _reserve_caps(connection, claimed, rules, now)
+
+
+def _chosen_provider(
+    providers: Mapping[int, str | None] | None, campaign_ids: Sequence[int]
+) -> dict[str, Any]:
+    """`provider=` for the claim: Telegram for Telegram rows, else the campaign's chosen SMS
+    gateway (NULL when none is usable: the row then goes back without being sent)."""
+    if providers is None:
+        return {}
+    whens = [(_M.c.campaign_id == c, p) for c in campaign_ids if (p := providers.get(c))]
+    by_campaign: Any = case(*whens, else_=null()) if whens else null()
+    return {"provider": case((_M.c.channel == "telegram", "telegram"), else_=by_campaign)}
 
 
 async def _drop_suppressed(
@@ -248,20 +271,12 @@ async def _upsert_contacts(
 ) -> set[str]:
     """Set last contact to now where the cap allows; the residents granted."""
     dialect = sqlite if is_sqlite(str(connection.engine.url)) else postgresql
-    stmt = dialect.insert(_C).values(
-        [
-            {
-                "resident_id": c.resident_id,
-                "last_contact_at": now,
-                "previous_contact_at": None,
-                "message_id": c.id,
-            }
-            for c in sorted(group, key=lambda c: c.resident_id)  # lock order, as for messages
-        ]
-    )
-    allowed = or_(_C.c.message_id == stmt.excluded.message_id)
+    # One statement with bound parameters run for many rows: compiled once and cached, where a
+    # multi-row VALUES literal would be compiled afresh for every batch.
+    stmt = dialect.insert(_C)
+    allowed = _C.c.message_id == stmt.excluded.message_id
     if cutoff is not None:
-        allowed = or_(_C.c.last_contact_at <= cutoff, _C.c.message_id == stmt.excluded.message_id)
+        allowed = or_(_C.c.last_contact_at <= bindparam("cutoff"), allowed)
     stmt = stmt.on_conflict_do_update(
         index_elements=[_C.c.resident_id],
         set_={
@@ -271,7 +286,19 @@ async def _upsert_contacts(
         },
         where=allowed if cutoff is not None else None,
     ).returning(_C.c.resident_id)
-    return {r[0] for r in (await connection.execute(stmt)).all()}
+    params = [
+        {
+            "resident_id": c.resident_id,
+            "last_contact_at": now,
+            "previous_contact_at": None,
+            "message_id": c.id,
+        }
+        for c in sorted(group, key=lambda c: c.resident_id)  # lock order, as for messages
+    ]
+    if cutoff is not None:
+        for p in params:
+            p["cutoff"] = cutoff
+    return {r[0] for r in (await connection.execute(stmt, params)).all()}
 
 
 async def record(

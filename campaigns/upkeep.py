@@ -4,8 +4,7 @@
   the truth, so a row enqueued long ago and still `queued` (its entry was lost: Redis flushed,
   stream trimmed) is enqueued again, and after a detected flush everything due is, at once.
 - `reclaim_leases`: a `sending` row whose worker died becomes `unknown` (it may have gone out).
-- `resolve_unknown`: asks the gateway about `unknown` rows; found → sent/delivered/failed, not
-  found → queued again (the gateway never had it, so sending is safe), cannot tell → wait.
+- `resolve_unknown` (campaigns.unknown) asks the gateways about `unknown` rows.
 - `expire`: no receipt within 72 hours → `expired`.
 - `finish_campaigns`: a running campaign with nothing left to send is completed.
 """
@@ -13,8 +12,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import and_, exists, func, or_, select, update
@@ -22,7 +20,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from campaigns.events import EventKind, event_row, write_events
 from campaigns.model import CAMPAIGNS, MESSAGES, CampaignState, MessageStatus, locked_messages
-from channels.base import DeliveryState, Found, LookupResult, NotFound, Outbound
 from core import in_transaction
 
 _M = MESSAGES
@@ -118,108 +115,6 @@ async def reclaim_leases(engine: AsyncEngine, *, now: datetime) -> int:
     return len(rows)
 
 
-@dataclass(slots=True)
-class Resolution:
-    found: int = 0
-    requeued: int = 0
-    undecided: int = 0
-
-
-class Lookupable(Protocol):
-    """What `resolve_unknown` needs of a channel."""
-
-    async def lookup(self, message: Outbound, sent_at: datetime) -> LookupResult: ...
-
-
-ChannelFor = Callable[[str, str | None], Lookupable | None]
-
-
-async def resolve_unknown(
-    engine: AsyncEngine,
-    channel_for: ChannelFor,
-    *,
-    now: datetime,
-    grace: timedelta = timedelta(seconds=30),
-    limit: int = 200,
-) -> Resolution:
-    """Ask the gateways about messages whose send outcome is unknown."""
-    resolution = Resolution()
-    async with engine.connect() as connection:
-        rows = (
-            await connection.execute(
-                select(
-                    _M.c.id,
-                    _M.c.campaign_id,
-                    _M.c.resident_id,
-                    _M.c.channel,
-                    _M.c.provider,
-                    _M.c.address,
-                    _M.c.body,
-                    _M.c.sent_at,
-                )
-                .where(_M.c.status == MessageStatus.UNKNOWN.value, _M.c.sent_at <= now - grace)
-                .order_by(_M.c.id)
-                .limit(limit)
-            )
-        ).all()
-    for row in rows:
-        channel = channel_for(row.channel, row.provider)
-        if channel is None:
-            resolution.undecided += 1
-            continue
-        message = Outbound(ref=str(row.id), to=row.address, text=row.body or "")
-        answer = await channel.lookup(message, _aware(row.sent_at))
-        async with engine.begin() as connection:
-            if isinstance(answer, Found):
-                status = {
-                    DeliveryState.SENT: MessageStatus.SENT,
-                    DeliveryState.DELIVERED: MessageStatus.DELIVERED,
-                    DeliveryState.FAILED: MessageStatus.FAILED,
-                }[answer.state]
-                values: dict[str, Any] = {"status": status.value, "provider_id": answer.provider_id}
-                if status is not MessageStatus.SENT:
-                    values["finished_at"] = now
-                if answer.error_code:
-                    values["error_code"] = answer.error_code[:64]
-                await connection.execute(
-                    update(_M)
-                    .where(_M.c.id == row.id, _M.c.status == MessageStatus.UNKNOWN.value)
-                    .values(**values)
-                )
-                kind = {
-                    MessageStatus.SENT: EventKind.MESSAGE_SENT,
-                    MessageStatus.DELIVERED: EventKind.MESSAGE_DELIVERED,
-                    MessageStatus.FAILED: EventKind.MESSAGE_FAILED,
-                }[status]
-                data = {"resolved_by": "lookup"}
-                resolution.found += 1
-            elif isinstance(answer, NotFound):
-                await connection.execute(
-                    update(_M)
-                    .where(_M.c.id == row.id, _M.c.status == MessageStatus.UNKNOWN.value)
-                    .values(status=_Q, not_before=None, enqueued_at=None, sent_at=None)
-                )
-                kind, data = EventKind.MESSAGE_REQUEUED, {"resolved_by": "lookup_not_found"}
-                resolution.requeued += 1
-            else:
-                resolution.undecided += 1
-                continue
-            await write_events(
-                connection,
-                [
-                    event_row(
-                        kind,
-                        now,
-                        campaign_id=row.campaign_id,
-                        message_id=row.id,
-                        resident_id=row.resident_id,
-                        data=data,
-                    )
-                ],
-            )
-    return resolution
-
-
 async def expire(engine: AsyncEngine, *, now: datetime, after: timedelta = RECEIPT_LIMIT) -> int:
     """Messages with no receipt `after` their send become `expired` (not "delivered")."""
     async with engine.begin() as connection:
@@ -301,7 +196,3 @@ async def finish_campaigns(
 def counts_by_status(rows: Mapping[str, int]) -> dict[str, int]:
     """Every status with its count (zeros included), in a stable order."""
     return {s.value: int(rows.get(s.value, 0)) for s in MessageStatus}
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

@@ -84,8 +84,11 @@ def parse_details(body: dict[str, Any]) -> list[SendDetail]:
 
 
 def _found(detail: SendDetail) -> Found:
+    """The record as an answer. Its OutId is our reference or a batch token, never the BizId
+    that receipts carry, so the provider id is left empty: receipts then find the message by
+    its reference, or by its number among the messages whose send was never recorded."""
     error = detail.error_code if detail.state is DeliveryState.FAILED else None
-    return Found(provider_id=detail.out_id, state=detail.state, error_code=error or None)
+    return Found(provider_id="", state=detail.state, error_code=error or None)
 
 
 def match(message: Outbound, details: Sequence[SendDetail], *, complete: bool) -> LookupResult:

@@ -14,6 +14,7 @@ from campaigns.definition import CampaignDefinition, MessageClass, parse_definit
 from campaigns.model import CAMPAIGNS, EVENTS, MESSAGES, SUPPRESSIONS
 from campaigns.planner import Exclusion
 from campaigns.receipts import apply_inbound, apply_receipts, is_stop
+from campaigns.render import Rendered
 from campaigns.render_errors import MessageTooLong
 from campaigns.sending import CampaignRules, Outcome, claim, record
 from campaigns.service import (
@@ -27,7 +28,8 @@ from campaigns.service import (
     plan_campaign,
     resume_campaign,
 )
-from campaigns.upkeep import enqueue_due, expire, finish_campaigns, reclaim_leases, resolve_unknown
+from campaigns.unknown import resolve_unknown
+from campaigns.upkeep import enqueue_due, expire, finish_campaigns, reclaim_leases
 from channels.base import (
     Accepted,
     DeliveryState,
@@ -35,6 +37,7 @@ from channels.base import (
     Found,
     Inbound,
     LookupResult,
+    LookupUnavailable,
     NotFound,
     Outbound,
     Receipt,
@@ -306,33 +309,155 @@ async def test_receipts_only_move_forward_and_duplicates_are_noops(engine: Async
 
 
 class Lookup:
+    """A gateway's status API: answers by our reference, remembers what it was asked."""
+
     def __init__(self, answers: dict[str, LookupResult]) -> None:
         self.answers = answers
-        self.asked: list[str] = []
-
-    name = "aliyun"
+        self.asked: list[Outbound] = []
 
     async def lookup(self, message: Outbound, sent_at: datetime) -> LookupResult:
-        self.asked.append(message.ref)
-        return self.answers[message.ref]
+        self.asked.append(message)
+        return self.answers.get(message.ref, NotFound())
+
+
+class FakeRenderer:
+    """Renders as the dispatcher would: a per-provider template code and the personal text."""
+
+    def render_message(
+        self, template: str, kind: str, provider: str, variables: Mapping[str, str]
+    ) -> Rendered:
+        text = f"{variables['address']}您好，请及时续缴养老保险。"
+        return Rendered(text, (), "某县人社", f"SMS_{provider}", len(text) + 6, 1)
+
+
+async def died_mid_send(engine: AsyncEngine, n: int, **changes: Any) -> list[int]:
+    """`n` residents whose rows were claimed by a worker that died before recording."""
+    await add_residents(engine, [resident(i) for i in range(1, n + 1)])
+    campaign_id = await launched(engine, channels=["sms"], **changes)
+    ids = await message_ids(engine, campaign_id)
+    await claim(engine, ids, {campaign_id: OPEN}, now=NOW, lease=timedelta(minutes=1))
+    # Before the lease lapses nothing happens.
+    assert await reclaim_leases(engine, now=NOW) == 0
+    assert await reclaim_leases(engine, now=NOW + timedelta(minutes=2)) == n
+    return ids
 
 
 async def test_dead_worker_rows_are_resolved_by_lookup_not_resent(engine: AsyncEngine) -> None:
-    await add_residents(engine, [resident(1), resident(2)])
-    campaign_id = await launched(engine)
-    ids = await message_ids(engine, campaign_id)
-    await claim(engine, ids, {campaign_id: OPEN}, now=NOW, lease=timedelta(minutes=1))
-    # The worker died: nothing recorded. Before the lease lapses nothing happens.
-    assert await reclaim_leases(engine, now=NOW) == 0
-    assert await reclaim_leases(engine, now=NOW + timedelta(minutes=2)) == 2
-    lookup = Lookup({str(ids[0]): Found("biz-9", DeliveryState.DELIVERED), str(ids[1]): NotFound()})
+    ids = await died_mid_send(engine, 2)
+    lookup = Lookup({str(ids[0]): Found("biz-9", DeliveryState.DELIVERED)})
     resolution = await resolve_unknown(
-        engine,
-        lambda _c, _p: lookup,
-        now=NOW + timedelta(minutes=5),
+        engine, {"aliyun": lookup}, FakeRenderer(), now=NOW + timedelta(minutes=5)
     )
     assert (resolution.found, resolution.requeued) == (1, 1)
     assert await statuses(engine) == {"delivered": 1, "queued": 1}
+    # Neither provider nor body was stored: the gateway was asked about the message as the
+    # dispatcher renders it, template code included (batch records are matched by it).
+    assert {(o.template_code, o.text) for o in lookup.asked} == {
+        ("SMS_aliyun", "张先生您好，请及时续缴养老保险。")
+    }
+    async with engine.connect() as c:
+        row = (await c.execute(select(MESSAGES).where(MESSAGES.c.id == ids[0]))).one()
+    assert (row.provider, row.provider_id) == ("aliyun", "biz-9")
+    assert row.body == "张先生您好，请及时续缴养老保险。"
+
+
+async def test_unknown_rows_with_a_fallback_are_requeued_only_if_neither_gateway_had_them(
+    engine: AsyncEngine,
+) -> None:
+    ids = await died_mid_send(engine, 3, sms_provider="aliyun", sms_fallback="tencent")
+    aliyun = Lookup({str(ids[0]): Found("a-1", DeliveryState.SENT)})
+    tencent = Lookup({str(ids[1]): Found("t-2", DeliveryState.DELIVERED)})
+    resolution = await resolve_unknown(
+        engine,
+        {"aliyun": aliyun, "tencent": tencent},
+        FakeRenderer(),
+        now=NOW + timedelta(minutes=5),
+    )
+    assert (resolution.found, resolution.requeued, resolution.undecided) == (2, 1, 0)
+    assert await statuses(engine) == {"sent": 1, "delivered": 1, "queued": 1}
+    async with engine.connect() as c:
+        providers = {
+            r.id: r.provider for r in await c.execute(select(MESSAGES.c.id, MESSAGES.c.provider))
+        }
+    assert providers == {ids[0]: "aliyun", ids[1]: "tencent", ids[2]: None}
+    # The fallback's own template code was used when asking it.
+    assert {o.template_code for o in tencent.asked} == {"SMS_tencent"}
+
+
+async def test_the_gateway_chosen_at_claim_is_the_only_one_asked(engine: AsyncEngine) -> None:
+    await add_residents(engine, [resident(1), resident(2, chat=777)])
+    campaign_id = await launched(engine, sms_provider="aliyun", sms_fallback="tencent")
+    ids = await message_ids(engine, campaign_id)
+    # The primary was marked down: this batch goes through the fallback, and the row says so.
+    await claim(
+        engine,
+        ids,
+        {campaign_id: OPEN},
+        now=NOW,
+        lease=timedelta(minutes=1),
+        providers={campaign_id: "tencent"},
+    )
+    async with engine.connect() as c:
+        chosen = (await c.execute(select(MESSAGES.c.channel, MESSAGES.c.provider))).all()
+    assert sorted(chosen) == [("sms", "tencent"), ("telegram", "telegram")]
+    await reclaim_leases(engine, now=NOW + timedelta(minutes=2))
+    aliyun, tencent = Lookup({}), Lookup({})
+    resolution = await resolve_unknown(
+        engine,
+        {"aliyun": aliyun, "tencent": tencent, "telegram": Lookup({})},
+        FakeRenderer(),
+        now=NOW + timedelta(minutes=5),
+    )
+    # Absent from the one gateway that could have had it: safe to send again.
+    assert resolution.requeued == 2
+    assert (len(aliyun.asked), len(tencent.asked)) == (0, 1)
+
+
+async def test_undecided_rows_do_not_hold_up_the_rest(engine: AsyncEngine) -> None:
+    ids = await died_mid_send(engine, 5)
+    cannot_tell = LookupUnavailable("gateway busy")
+    answers: dict[str, LookupResult] = {str(i): cannot_tell for i in ids[:3]}
+    lookup = Lookup(answers)
+    later = NOW + timedelta(minutes=5)
+    first = await resolve_unknown(engine, {"aliyun": lookup}, FakeRenderer(), now=later, limit=3)
+    assert (first.found, first.requeued, first.undecided, first.last_id) == (0, 0, 3, ids[2])
+    second = await resolve_unknown(
+        engine, {"aliyun": lookup}, FakeRenderer(), now=later, limit=3, after_id=first.last_id
+    )
+    assert (second.requeued, second.rows) == (2, 2)
+    assert await statuses(engine) == {"unknown": 3, "queued": 2}
+    # A gateway this worker has no credentials for cannot answer: the rows wait.
+    none = await resolve_unknown(engine, {}, FakeRenderer(), now=later)
+    assert (none.undecided, none.requeued) == (3, 0)
+
+
+async def test_a_receipt_for_an_unrecorded_send_finds_the_only_open_row_of_its_number(
+    engine: AsyncEngine,
+) -> None:
+    ids = await died_mid_send(engine, 2)
+    async with engine.connect() as c:
+        phones = {
+            r.id: r.address for r in await c.execute(select(MESSAGES.c.id, MESSAGES.c.address))
+        }
+    # SendBatchSms messages carry no reference of ours: only the BizId and the number.
+    receipt = Receipt("aliyun", DeliveryState.DELIVERED, provider_id="biz-77", to=phones[ids[0]])
+    counts = await apply_receipts(engine, [receipt], now=NOW + timedelta(minutes=3))
+    assert (counts.applied, counts.unmatched) == (1, 0)
+    async with engine.connect() as c:
+        row = (await c.execute(select(MESSAGES).where(MESSAGES.c.id == ids[0]))).one()
+    assert (row.status, row.provider, row.provider_id) == ("delivered", "aliyun", "biz-77")
+    # Another gateway's receipt, or a number with two unrecorded sends, matches nothing.
+    other = Receipt("tencent", DeliveryState.DELIVERED, provider_id="t-1", to=phones[ids[1]])
+    async with engine.begin() as c:
+        await c.execute(update(MESSAGES).where(MESSAGES.c.id == ids[1]).values(provider="aliyun"))
+        await c.execute(
+            update(MESSAGES)
+            .where(MESSAGES.c.id == ids[0])
+            .values(status="unknown", provider_id=None, address=phones[ids[1]])
+        )
+    twice = Receipt("aliyun", DeliveryState.DELIVERED, provider_id="biz-78", to=phones[ids[1]])
+    counts = await apply_receipts(engine, [other, twice], now=NOW + timedelta(minutes=3))
+    assert (counts.applied, counts.unmatched) == (0, 2)
 
 
 class Queue:
