@@ -133,6 +133,7 @@ class Message(Base):
         Index("ix_messages_status_not_before", "status", "not_before"),
         Index("ix_messages_provider_id", "provider", "provider_id"),
         Index("ix_messages_resident", "resident_id"),
+        Index("ix_messages_address", "address", "status"),  # receipts of unrecorded sends
     )
 
 
