@@ -36,7 +36,9 @@ from campaigns.events import EVENT_OF, STATUS_OF, EventKind, event_row, write_ev
 from campaigns.model import CAMPAIGNS, MESSAGES, MessageStatus, locked_messages
 from campaigns.render import Rendered
 from channels.base import Found, LookupResult, NotFound, Outbound
-from core import BilingualError, in_transaction
+from core import BilingualError, get_logger, in_transaction
+
+log = get_logger("campaigns.unknown")
 
 _M = MESSAGES
 _UNKNOWN = MessageStatus.UNKNOWN.value
@@ -108,7 +110,13 @@ async def resolve_unknown(
 
     async def ask(row: _Row) -> _Answer:
         async with slots:
-            return await _ask(row, definitions.get(row.campaign_id), channels, renderer)
+            try:
+                return await _ask(row, definitions.get(row.campaign_id), channels, renderer)
+            except Exception:
+                # A gateway answer we could not read, or a bug: this row waits for the next
+                # run; the rest of the page is still settled.
+                log.exception("unknown_lookup_failed", message_id=row.id)
+                return _Answer(row, reasons=["error"])
 
     answers = await asyncio.gather(*(ask(row) for row in rows))
     found = [a for a in answers if a.found is not None]

@@ -431,6 +431,28 @@ async def test_undecided_rows_do_not_hold_up_the_rest(engine: AsyncEngine) -> No
     assert (none.undecided, none.requeued) == (3, 0)
 
 
+class Broken(Lookup):
+    """A gateway whose answer about one message cannot be read."""
+
+    async def lookup(self, message: Outbound, sent_at: datetime) -> LookupResult:
+        if message.ref == self.bad:
+            raise ValueError("unreadable answer")
+        return await super().lookup(message, sent_at)
+
+    bad = ""
+
+
+async def test_a_lookup_that_raises_leaves_only_its_own_row_unknown(engine: AsyncEngine) -> None:
+    ids = await died_mid_send(engine, 3)
+    lookup = Broken({str(ids[2]): Found("", DeliveryState.SENT)})
+    lookup.bad = str(ids[0])
+    resolution = await resolve_unknown(
+        engine, {"aliyun": lookup}, FakeRenderer(), now=NOW + timedelta(minutes=5)
+    )
+    assert (resolution.found, resolution.requeued, resolution.undecided) == (1, 1, 1)
+    assert await statuses(engine) == {"unknown": 1, "queued": 1, "sent": 1}
+
+
 async def test_a_receipt_for_an_unrecorded_send_finds_the_only_open_row_of_its_number(
     engine: AsyncEngine,
 ) -> None:
