@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from cli import campaign, db, demo, ledger, pension, sandbox, segment, serve
+from cli import campaign, db, demo, faq, ledger, pension, sandbox, segment, serve
 from core import get_logger
 
 app = typer.Typer(
@@ -22,6 +22,7 @@ app.add_typer(ledger.app, name="ledger")
 app.add_typer(segment.app, name="segment")
 app.add_typer(pension.app, name="pension")
 app.add_typer(campaign.app, name="campaign")
+app.add_typer(faq.app, name="faq")
 app.add_typer(sandbox.app, name="sandbox")
 app.command("demo")(demo.demo)
 app.command("serve")(serve.serve)

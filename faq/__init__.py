@@ -1,1 +1,16 @@
 """The knowledge base and the retrieval that answers a question or abstains (issue 5)."""
+
+from faq.answer import Abstained, Answered, Answerer, Reply
+from faq.knowledge import Entry, KnowledgeBaseError, load_entries
+from faq.text import prepare
+
+__all__ = [
+    "Abstained",
+    "Answered",
+    "Answerer",
+    "Entry",
+    "KnowledgeBaseError",
+    "Reply",
+    "load_entries",
+    "prepare",
+]

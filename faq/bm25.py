@@ -1,0 +1,77 @@
+"""Okapi BM25 over short documents (an entry's question and each of its phrasings).
+
+Small and exact for a knowledge base of a few hundred phrasings: postings per term, scores summed
+per document, the best document of each entry standing for the entry. `coverage` says how much
+of the question an entry's phrasings account for (IDF-weighted), which the answerer's confidence
+is built on: a question about the weather shares little with any entry however the ranking falls.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    entry: int  # index of the entry
+    doc: int  # index of the best document of that entry
+    score: float
+
+
+class BM25Index:
+    def __init__(
+        self, docs: Sequence[Sequence[str]], owners: Sequence[int], k1: float = 1.2, b: float = 0.75
+    ) -> None:
+        if len(docs) != len(owners):
+            raise ValueError("one owner per document")
+        self.k1, self.b = k1, b
+        self.owners = list(owners)
+        self.lengths = [len(d) for d in docs]
+        self.avg_length = sum(self.lengths) / max(len(docs), 1)
+        self.counts = [Counter(d) for d in docs]
+        frequency: Counter[str] = Counter()
+        for c in self.counts:
+            frequency.update(c.keys())
+        n = len(docs)
+        self.idf = {t: math.log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in frequency.items()}
+        #: The weight of a term no document has: as informative as the rarest term known.
+        self.unseen_idf = math.log(1 + (n + 0.5) / 0.5)
+        self.vocabulary: dict[int, set[str]] = defaultdict(set)  # every term of an entry's docs
+        for owner, c in zip(self.owners, self.counts, strict=True):
+            self.vocabulary[owner].update(c)
+        self.postings: dict[str, list[int]] = defaultdict(list)
+        for i, c in enumerate(self.counts):
+            for term in c:
+                self.postings[term].append(i)
+
+    def search(self, query: Sequence[str], limit: int = 3) -> list[Hit]:
+        """The best `limit` entries for `query`, best first."""
+        scores: dict[int, float] = defaultdict(float)
+        for term in set(query):
+            idf = self.idf.get(term)
+            if idf is None:
+                continue
+            for i in self.postings[term]:
+                tf = self.counts[i][term]
+                norm = self.k1 * (1 - self.b + self.b * self.lengths[i] / self.avg_length)
+                scores[i] += idf * tf * (self.k1 + 1) / (tf + norm)
+        best: dict[int, Hit] = {}
+        for doc, score in scores.items():
+            owner = self.owners[doc]
+            if owner not in best or score > best[owner].score:
+                best[owner] = Hit(owner, doc, score)
+        return sorted(best.values(), key=lambda h: h.score, reverse=True)[:limit]
+
+    def coverage(self, query: Sequence[str], entry: int) -> float:
+        """Share of the question's information (IDF-weighted terms) found among the terms of
+        `entry`'s documents: a question may mix words of two phrasings of the same entry."""
+        terms = set(query)
+        if not terms:
+            return 0.0
+        total = sum(self.idf.get(t, self.unseen_idf) for t in terms)
+        known = self.vocabulary[entry]
+        found = sum(self.idf[t] for t in terms if t in known)
+        return found / total if total else 0.0

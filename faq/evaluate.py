@@ -1,0 +1,160 @@
+"""Our own question set, the figures it gives, and the threshold chosen on it.
+
+`faq/data/questions.yaml` holds residents' questions written apart from the knowledge base: each
+in-scope one names the entry that answers it; out-of-scope ones (weather, loans, medical advice,
+other provinces' details ...) must be abstained on. Each question is in the `tuning` split (the
+threshold is chosen on it) or the `held_out` split (the figures we promise are measured on it).
+
+`python -m faq.evaluate --calibrate` chooses the threshold on the tuning split and writes
+faq/data/calibration.json; without the flag it prints the figures of both splits as JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from core import today
+from faq.answer import Answerer, calibration_path
+from faq.knowledge import KnowledgeBaseError
+
+SPLITS = ("tuning", "held_out")
+#: How much worse a wrong or out-of-scope answer is than an abstention on a known question.
+WRONG_COST = 4.0
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    text: str
+    entry: str | None  # None: out of scope, must be abstained on
+    split: str
+
+
+def questions_path() -> Path:
+    return Path(str(resources.files("faq") / "data" / "questions.yaml"))
+
+
+def load_questions(path: Path | None = None) -> list[Question]:
+    source = path or questions_path()
+    data = yaml.safe_load(source.read_text("utf-8"))
+    found: list[Question] = []
+    for group, in_scope in (("in_scope", True), ("out_of_scope", False)):
+        for n, item in enumerate(data.get(group) or [], start=1):
+            text, entry, split = item.get("q"), item.get("entry"), item.get("split")
+            if not isinstance(text, str) or split not in SPLITS or (in_scope and not entry):
+                raise KnowledgeBaseError(
+                    f"问题集 {group} 第 {n} 条格式错误",
+                    f"question set: {group} item {n} is malformed",
+                )
+            found.append(Question(text, str(entry) if in_scope else None, split))
+    return found
+
+
+@dataclass(slots=True)
+class Figures:
+    in_scope: int = 0
+    out_of_scope: int = 0
+    top1: int = 0  # the best-ranked entry is the right one, whatever the confidence
+    answered_right: int = 0
+    answered_wrong: int = 0
+    abstained_in_scope: int = 0
+    abstained_out_of_scope: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        asked = self.in_scope + self.out_of_scope
+        wrong = self.answered_wrong + (self.out_of_scope - self.abstained_out_of_scope)
+        return {
+            "in_scope": self.in_scope,
+            "out_of_scope": self.out_of_scope,
+            "top1_accuracy": _share(self.top1, self.in_scope),
+            "answered_right": _share(self.answered_right, self.in_scope),
+            "abstained_in_scope": _share(self.abstained_in_scope, self.in_scope),
+            "out_of_scope_abstention": _share(self.abstained_out_of_scope, self.out_of_scope),
+            "wrong_confident": _share(wrong, asked),
+        }
+
+
+def _share(part: int, whole: int) -> float:
+    return round(part / whole, 4) if whole else 0.0
+
+
+Scored = list[tuple[Question, str | None, float]]
+
+
+def scored(answerer: Answerer, questions: list[Question]) -> Scored:
+    """Each question with the best entry's id and the confidence in it."""
+    out = []
+    for q in questions:
+        entry, confidence = answerer.score(q.text)
+        out.append((q, entry.id if entry else None, confidence))
+    return out
+
+
+def figures(rows: Scored, threshold: float) -> Figures:
+    f = Figures()
+    for q, best, confidence in rows:
+        answered = best is not None and confidence >= threshold
+        if q.entry is None:
+            f.out_of_scope += 1
+            f.abstained_out_of_scope += not answered
+            continue
+        f.in_scope += 1
+        f.top1 += best == q.entry
+        if not answered:
+            f.abstained_in_scope += 1
+        elif best == q.entry:
+            f.answered_right += 1
+        else:
+            f.answered_wrong += 1
+    return f
+
+
+def choose_threshold(rows: Scored) -> float:
+    """The threshold with the best utility on `rows`: right answers count 1, wrong or
+    out-of-scope answers cost WRONG_COST, abstentions 0. Ties go to the higher threshold."""
+    candidates = sorted({round(c, 4) for _, _, c in rows} | {1.0})
+    best, best_value = 1.0, float("-inf")
+    for t in candidates:
+        f = figures(rows, t)
+        wrong = f.answered_wrong + (f.out_of_scope - f.abstained_out_of_scope)
+        value = f.answered_right - WRONG_COST * wrong
+        if value >= best_value:
+            best, best_value = t, value
+    return best
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--calibrate", action="store_true", help="write calibration.json")
+    args = parser.parse_args(argv)
+    answerer = Answerer()
+    questions = load_questions()
+    rows = {s: scored(answerer, [q for q in questions if q.split == s]) for s in SPLITS}
+    threshold = choose_threshold(rows["tuning"]) if args.calibrate else answerer.threshold
+    report = {
+        "threshold": threshold,
+        "entries": len(answerer.entries),
+        **{s: figures(rows[s], threshold).as_dict() for s in SPLITS},
+    }
+    if args.calibrate:
+        calibration_path().write_text(
+            json.dumps(
+                {"threshold": threshold, "chosen_on": "tuning", "date": today().isoformat()},
+                indent=2,
+            )
+            + "\n",
+            "utf-8",
+        )
+    sys.stdout.write(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,98 @@
+"""From a resident's message to the terms the retriever matches on.
+
+Residents type on phones: full-width characters, no punctuation or too much, typos that sound
+right (养老保线), dialect words (咋, 啥, 俺). A term is a jieba word (search mode, so long words
+also yield their parts) or a pair of neighbouring Chinese characters: the pairs still match when
+the segmenter splits a misspelt word differently from the knowledge base's spelling.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import unicodedata
+from collections.abc import Iterable
+
+import jieba
+
+#: Colloquial and dialect forms, read as the standard word before matching.
+SYNONYMS: dict[str, str] = {
+    "咋": "怎么",
+    "咋个": "怎么",
+    "怎样": "怎么",
+    "如何": "怎么",
+    "啥": "什么",
+    "啥子": "什么",
+    "俺": "我",
+    "咱": "我",
+    "莫得": "没有",
+    "没得": "没有",
+    "断交": "断缴",
+    "停交": "断缴",
+    "停缴": "断缴",
+    "交费": "缴费",
+    "交钱": "缴费",
+    "养老保线": "养老保险",
+    "养老金保险": "养老保险",
+    "社保卡": "社会保障卡",
+    "医疗保险": "医保",
+    "外卖员": "骑手",
+    "送外卖": "骑手",
+    "快递员": "骑手",
+}
+
+#: Words that say nothing about what is asked.
+STOPWORDS = frozenset(
+    "的 了 吗 呢 吧 啊 呀 哦 嘛 么 是 在 有 和 与 及 或 也 "  # noqa: SIM905
+    "都 就 还 又 很 请问 你好 您好 谢谢 一下 一个 这个 那个 "
+    "这 那 我 你 您 他 她 我们 你们 自己 现在 想 要 可以 能 会 给".split()
+)
+
+#: "三年", "两年", "5年", "十几个月": a count of years or months, whatever the number.
+_SPAN = re.compile(r"(?:[0-9]+|[两二三四五六七八九十几]+)(年|个月)")
+_PUNCT = re.compile(r"[\W_]+", re.UNICODE)
+_CJK = re.compile(r"[\u4e00-\u9fff]+")
+_lock = threading.Lock()
+_ready = False
+
+
+def prepare() -> None:
+    """Load the segmenter's dictionary now (about a second) rather than on the first question."""
+    global _ready
+    with _lock:
+        if not _ready:
+            jieba.setLogLevel(logging.WARNING)
+            jieba.initialize()
+            for word in (*SYNONYMS, *SYNONYMS.values(), "灵活就业", "职工养老", "城乡居民"):
+                jieba.add_word(word, freq=200_000)
+            _ready = True
+
+
+def normalise(text: str) -> str:
+    """Full-width to half-width, lower case, colloquial words to standard ones, any number of
+    years or months to 几年 / 几个月."""
+    cleaned = unicodedata.normalize("NFKC", text).lower().strip()
+    for colloquial in sorted(SYNONYMS, key=len, reverse=True):
+        cleaned = cleaned.replace(colloquial, SYNONYMS[colloquial])
+    return _SPAN.sub(r"几\1", cleaned)
+
+
+def terms(text: str) -> list[str]:
+    """The matching terms of `text`: words (minus stopwords) and Chinese character pairs."""
+    prepare()
+    cleaned = normalise(text)
+    words = [
+        w
+        for w in jieba.lcut_for_search(cleaned)
+        if w.strip() and not _PUNCT.fullmatch(w) and w not in STOPWORDS
+    ]
+    return words + list(_pairs(cleaned))
+
+
+def _pairs(text: str) -> Iterable[str]:
+    for run in _CJK.findall(text):
+        for i in range(len(run) - 1):
+            pair = run[i : i + 2]
+            if pair[0] not in STOPWORDS and pair[1] not in STOPWORDS:
+                yield "#" + pair

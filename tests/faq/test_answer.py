@@ -1,0 +1,106 @@
+"""The answerer on a small knowledge base written for these tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from faq import Abstained, Answered, Answerer, KnowledgeBaseError, load_entries
+
+KB = """
+- id: flexible-join
+  question: 灵活就业人员怎么参加职工养老保险？
+  answer: 可以以个人身份参加职工养老保险，在户籍地或就业地的社保经办机构办理。
+  phrasings: [我是送外卖的养老保险怎么交, 跑滴滴的司机能交社保吗, 做直播的怎么交养老保险]
+  tags: [enroll]
+  source: FAQ_FACTS A2
+  last_checked: 2026-12-04
+  varies_by_province: true
+- id: lapse-years-kept
+  question: 断缴了以前交的还算吗？
+  answer: 算。断缴前的缴费年限累计计算，个人账户余额和利息都保留。
+  phrasings: [停交三年以前的钱没了吗, 以前交的养老保险作废了吗, 断了几年之前交的白交了吗]
+  tags: [lapse]
+  source: FAQ_FACTS B7
+  last_checked: 2026-12-04
+  varies_by_province: false
+- id: my-pension-amount
+  question: 我以后每个月能领多少养老金？
+  answer: 我们可以按您自己的缴费情况帮您测算。
+  phrasings: [帮我算算退休能拿多少钱, 我退休后养老金有多少]
+  tags: [estimate]
+  source: PENSION.md
+  last_checked: 2026-12-04
+  varies_by_province: false
+  route: estimate
+"""
+
+
+@pytest.fixture
+def answerer(tmp_path: Path) -> Answerer:
+    path = tmp_path / "kb.yaml"
+    path.write_text(KB, "utf-8")
+    return Answerer(load_entries(path), threshold=0.5, province="云南省")
+
+
+def test_a_misspelt_colloquial_question_finds_its_entry(answerer: Answerer) -> None:
+    reply = answerer.ask("俺断交了两年，以前交的养老保线还算不算")
+    assert isinstance(reply, Answered)
+    assert reply.entry.id == "lapse-years-kept"
+    assert reply.as_dict()["entry"] == "lapse-years-kept"
+    assert 0.5 <= reply.confidence <= 1.0
+
+
+def test_out_of_scope_questions_are_abstained_on_honestly(answerer: Answerer) -> None:
+    for question in ("明天会下雨吗", "我头疼吃什么药好", "", "   "):
+        reply = answerer.ask(question)
+        assert isinstance(reply, Abstained), question
+        assert "12333" in reply.answer
+        assert reply.as_dict()["abstained"] is True
+
+
+def test_own_money_goes_to_the_estimator_not_a_canned_number(answerer: Answerer) -> None:
+    reply = answerer.ask("我退休以后一个月能拿多少钱")
+    assert isinstance(reply, Answered)
+    assert reply.as_dict()["route"] == "estimate"
+
+
+def test_another_provinces_rules_are_not_guessed(answerer: Answerer) -> None:
+    other = answerer.ask("在广东送外卖的养老保险怎么交")
+    assert isinstance(other, Abstained)
+    assert other.reason == "other_province"
+    # The service's own province, or an answer that is the same everywhere, is fine.
+    assert isinstance(answerer.ask("在云南送外卖的养老保险怎么交"), Answered)
+    assert isinstance(answerer.ask("在广东断缴了以前交的还算吗"), Answered)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda kb: kb.replace("id: lapse-years-kept", "id: flexible-join"), "duplicate entry"),
+        (
+            lambda kb: kb.replace("停交三年以前的钱没了吗", "跑滴滴的司机能交社保吗"),
+            "belongs to both",
+        ),
+        (lambda kb: kb.replace("route: estimate", "route: guess"), "unknown route"),
+        (
+            lambda kb: kb.replace(
+                "last_checked: 2026-12-04\n  varies_by_province: false\n  route",
+                "varies_by_province: false\n  route",
+            ),
+            "last_checked",
+        ),
+        (lambda kb: kb.replace("算。断缴前", "算。" * 120 + "断缴前"), "longer than"),
+        (lambda kb: kb.replace("id: my-pension-amount", "id: My Pension"), "bad id"),
+    ],
+)
+def test_a_broken_knowledge_base_is_refused_naming_the_entry(
+    tmp_path: Path, change: object, message: str
+) -> None:
+    path = tmp_path / "kb.yaml"
+    path.write_text(change(KB), "utf-8")  # type: ignore[operator]
+    with pytest.raises(KnowledgeBaseError) as err:
+        load_entries(path)
+    assert message in err.value.en
+    assert err.value.zh
