@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -235,6 +235,7 @@ async def start_round(
             sink=sink,
             on_progress=on_progress,
         )
+    await refresh_statistics(engine)
     await _transition(
         engine,
         campaign.id,
@@ -246,6 +247,21 @@ async def start_round(
         next_run_at=None,
     )
     return summary
+
+
+async def refresh_statistics(engine: AsyncEngine) -> None:
+    """Bring the planner's statistics of the messages table up to date after a launch.
+
+    A launch adds up to a million rows at once. With statistics from before it, PostgreSQL
+    believes the campaign has almost no queued rows and plans each claim as a walk over all of
+    them through (campaign_id, status) instead of 500 primary-key lookups: 20 s per batch at a
+    million rows, measured with autovacuum off (as on our test machines) or not yet caught up.
+    ANALYZE samples the table in well under a second. SQLite plans from its own heuristics.
+    """
+    if is_sqlite(str(engine.url)):
+        return
+    async with engine.begin() as connection:
+        await connection.execute(text("ANALYZE messages"))
 
 
 async def next_run_of(engine: AsyncEngine, campaign_id: int, after: datetime) -> datetime | None:
