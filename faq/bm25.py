@@ -1,4 +1,4 @@
-"""Okapi BM25 over short documents (an entry's question and each of its phrasings).
+"""Okapi BM25 over documents that each belong to an entry (the answerer gives each entry one).
 
 Small and exact for a knowledge base of a few hundred phrasings: postings per term, scores summed
 per document, the best document of each entry standing for the entry. `coverage` says how much

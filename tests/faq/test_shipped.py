@@ -1,0 +1,81 @@
+"""The shipped knowledge base and question set: rules, and the quality figures we promise."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from typer.testing import CliRunner
+
+from cli import app
+from faq import Answerer, load_entries
+from faq.answer import shipped_threshold
+from faq.evaluate import choose_threshold, figures, load_questions, scored
+from faq.lexicon import main as lexicon_main
+
+
+@pytest.fixture(scope="module")
+def answerer() -> Answerer:
+    return Answerer()
+
+
+def test_the_knowledge_base_covers_every_section_of_the_facts() -> None:
+    entries = load_entries()
+    assert len(entries) >= 40
+    sources = " ".join(e.source for e in entries)
+    for section in "ABCDEFGH":
+        assert re.search(rf"\b{section}\d", sources), f"no entry rests on section {section}"
+    assert {e.route for e in entries} >= {"estimate", None}
+    for entry in entries:
+        assert len(entry.phrasings) >= 5, entry.id
+        if entry.varies_by_province:
+            assert "12333" in entry.answer or "当地" in entry.answer, entry.id
+
+
+def test_the_question_set_is_apart_from_the_knowledge_base() -> None:
+    known = {t for e in load_entries() for t in (e.question, *e.phrasings)}
+    ids = {e.id for e in load_entries()}
+    questions = load_questions()
+    assert not [q.text for q in questions if q.text in known]
+    assert {q.entry for q in questions if q.entry} <= ids
+    in_scope = [q for q in questions if q.entry]
+    assert len(in_scope) >= 150
+    assert len([q for q in questions if not q.entry and q.split == "held_out"]) >= 20
+
+
+def test_held_out_figures_do_not_fall_below_what_was_measured(answerer: Answerer) -> None:
+    """A floor under the figures measured on 2026-12-04 (top-1 0.78, out-of-scope abstention
+    0.93, wrong confident answers 0.033), so that a change to the knowledge base, the terms or
+    the threshold cannot make answers worse unnoticed. The issue's targets (0.90 / 0.95 / 0.03)
+    are not reached by the lexical retriever alone: see benchmarks/README.md."""
+    held_out = [q for q in load_questions() if q.split == "held_out"]
+    got = figures(scored(answerer, held_out), answerer.threshold).as_dict()
+    assert got["top1_accuracy"] >= 0.75, got
+    assert got["out_of_scope_abstention"] >= 0.90, got
+    assert got["wrong_confident"] <= 0.04, got
+
+
+def test_the_shipped_threshold_is_the_one_chosen_on_the_tuning_split(answerer: Answerer) -> None:
+    tuning = [q for q in load_questions() if q.split == "tuning"]
+    assert shipped_threshold() == choose_threshold(scored(answerer, tuning))
+
+
+def test_outreach_faq_ask_prints_an_answer_or_an_honest_abstention() -> None:
+    runner = CliRunner()
+    answered = runner.invoke(app, ["faq", "ask", "断缴了好几年，以前交的钱还算数吗", "--json"])
+    assert answered.exit_code == 0, answered.output
+    data = json.loads(answered.stdout)
+    assert set(data) >= {"answer", "entry", "confidence"}
+    assert 0 < data["confidence"] <= 1
+    abstained = runner.invoke(app, ["faq", "ask", "明天出门要带伞吗", "--json"])
+    data = json.loads(abstained.stdout)
+    assert data["abstained"] is True
+    assert "12333" in data["answer"]
+    text = runner.invoke(app, ["faq", "ask", "明天出门要带伞吗"])
+    assert "不确定" in text.stdout
+    assert "not sure" in text.stdout
+
+
+def test_the_segmenter_lexicon_matches_the_knowledge_base() -> None:
+    assert lexicon_main(["--check"]) == 0, "stale lexicon: run python -m faq.lexicon"
