@@ -108,10 +108,9 @@ class Answerer:
         self.entries = entries if entries is not None else load_entries()
         self.threshold = shipped_threshold() if threshold is None else threshold
         self.province = province
-        # One document per entry: its question and every phrasing together. Ranking whole
-        # entries ranked the right one first for 78% of our tuning and held-out questions,
-        # against 63% when each phrasing was a document of its own (residents mix the words
-        # of several phrasings).
+        # One document per entry: its question and every phrasing together. Whole entries
+        # ranked the right one first for 78% of our questions, against 63% when each phrasing
+        # was a document of its own (residents mix the words of several phrasings).
         docs = [
             [t for text in (entry.question, *entry.phrasings) for t in terms(text)]
             for entry in self.entries

@@ -13,6 +13,8 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from faq.text import ranks_only
+
 
 @dataclass(frozen=True, slots=True)
 class Hit:
@@ -68,7 +70,7 @@ class BM25Index:
     def coverage(self, query: Sequence[str], entry: int) -> float:
         """Share of the question's information (IDF-weighted terms) found among the terms of
         `entry`'s documents: a question may mix words of two phrasings of the same entry."""
-        terms = set(query)
+        terms = {t for t in query if not ranks_only(t)}
         if not terms:
             return 0.0
         total = sum(self.idf.get(t, self.unseen_idf) for t in terms)

@@ -2,8 +2,9 @@
 
 Residents type on phones: full-width characters, no punctuation or too much, typos that sound
 right (养老保线), dialect words (咋, 啥, 俺). A term is a jieba word (search mode, so long words
-also yield their parts) or a pair of neighbouring Chinese characters: the pairs still match when
-the segmenter splits a misspelt word differently from the knowledge base's spelling.
+also yield their parts), a pair of neighbouring Chinese characters (the pairs still match when
+the segmenter splits a misspelt word differently from the knowledge base's spelling), or a single
+character, used for ranking only.
 """
 
 from __future__ import annotations
@@ -102,14 +103,30 @@ def normalise(text: str) -> str:
 
 
 def terms(text: str) -> list[str]:
-    """The matching terms of `text`: words (minus stopwords) and Chinese character pairs."""
+    """The matching terms of `text`: words (minus stopwords), Chinese character pairs and
+    single characters."""
     cleaned = normalise(text)
     words = [
         w
         for w in segmenter().lcut_for_search(cleaned)
         if w.strip() and not _PUNCT.fullmatch(w) and w not in STOPWORDS
     ]
-    return words + list(_pairs(cleaned))
+    return words + list(_pairs(cleaned)) + list(_characters(cleaned))
+
+
+def _characters(text: str) -> Iterable[str]:
+    """Single Chinese characters, for ranking only (see `ranks_only`): they still match when a
+    resident's wording shares no word and no pair with an entry's, as 养老 and 退休金 share 老."""
+    for run in _CJK.findall(text):
+        for char in run:
+            if char not in STOPWORDS:
+                yield "@" + char
+
+
+def ranks_only(term: str) -> bool:
+    """Whether `term` helps rank entries but says nothing of how well a question is covered:
+    single characters are too common to tell an insurance question from any other."""
+    return term.startswith("@")
 
 
 def _pairs(text: str) -> Iterable[str]:

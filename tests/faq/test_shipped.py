@@ -45,13 +45,13 @@ def test_the_question_set_is_apart_from_the_knowledge_base() -> None:
 
 
 def test_held_out_figures_do_not_fall_below_what_was_measured(answerer: Answerer) -> None:
-    """A floor under the figures measured on 2026-12-04 (top-1 0.78, out-of-scope abstention
+    """A floor under the figures measured on 2026-12-04 (top-1 0.84, out-of-scope abstention
     0.93, wrong confident answers 0.033), so that a change to the knowledge base, the terms or
     the threshold cannot make answers worse unnoticed. The issue's targets (0.90 / 0.95 / 0.03)
     are not reached by the lexical retriever alone: see benchmarks/README.md."""
     held_out = [q for q in load_questions() if q.split == "held_out"]
     got = figures(scored(answerer, held_out), answerer.threshold).as_dict()
-    assert got["top1_accuracy"] >= 0.75, got
+    assert got["top1_accuracy"] >= 0.80, got
     assert got["out_of_scope_abstention"] >= 0.90, got
     assert got["wrong_confident"] <= 0.04, got
 
