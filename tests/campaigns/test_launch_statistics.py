@@ -26,7 +26,7 @@ async def test_launch_analyzes_the_messages_table(pg: AsyncEngine) -> None:
     await add_residents(pg, [resident(i) for i in range(1, 301)])
     await launched(pg, channels=["sms"])
     async with pg.connect() as c:
-        planned = (
+        planned: float = (
             await c.execute(text("SELECT reltuples FROM pg_class WHERE relname = 'messages'"))
         ).scalar_one()
     # Without ANALYZE after the insert the planner's row count would still be that of the
