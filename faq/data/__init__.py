@@ -1,0 +1,1 @@
+"""The knowledge base, the question set, the calibration and the lexicon (package data)."""
