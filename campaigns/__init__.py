@@ -14,6 +14,7 @@ from campaigns.leader import LeaderLock
 from campaigns.model import MessageStatus
 from campaigns.personal import VARIABLES, personal_variables
 from campaigns.planner import Exclusion, PlanSummary
+from campaigns.questions import StoredQuestion, close_question, list_questions
 from campaigns.ratelimit import Pause, TokenBucket
 from campaigns.receipts import CampaignCallbacks, apply_inbound, apply_receipts, is_stop
 from campaigns.render import Renderer
@@ -60,6 +61,7 @@ __all__ = [
     "SendQueue",
     "SharedRenderer",
     "StoredCampaign",
+    "StoredQuestion",
     "TemplateError",
     "TemplateNotApproved",
     "TemplateRegistry",
@@ -69,11 +71,13 @@ __all__ = [
     "apply_receipts",
     "campaign_status",
     "cancel_campaign",
+    "close_question",
     "create_campaign",
     "is_gsm7",
     "is_stop",
     "launch_campaign",
     "list_campaigns",
+    "list_questions",
     "load_campaign",
     "load_definition",
     "open_hours_per_day",

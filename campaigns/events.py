@@ -26,6 +26,7 @@ class EventKind:
     MESSAGE_REQUEUED = "message_requeued"  # an unknown outcome resolved as "never sent"
     OPTED_OUT = "opted_out"
     REPLY_RECEIVED = "reply_received"
+    QUESTION_FOLLOWED_UP = "question_followed_up"  # staff closed a resident's question
     CAMPAIGN_STATE = "campaign_state"
 
 

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import UTC
+from typing import Annotated, Any
 
 import typer
+from rich.table import Table
 
-from cli.context import console, fail, print_json
+from campaigns import StoredQuestion, close_question, list_questions
+from campaigns.timing import utc_now
+from cli.context import console, database, fail, print_json, run
+from core import RESIDENT_TZ, mask_id_number, mask_phone, mask_text
 from faq import Abstained, Answerer, KnowledgeBaseError
 
 app = typer.Typer(help="常见问题问答 / Resident FAQ.", no_args_is_help=True)
@@ -47,3 +52,90 @@ def ask(
             "个人养老金测算请用 / for a personal estimate use: outreach pension estimate",
             highlight=False,
         )
+
+
+@app.command("questions")
+def questions(
+    include_closed: Annotated[
+        bool, typer.Option("--all", help="也列出已跟进的 / include followed-up questions")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="输出 JSON / print JSON")] = False,
+) -> None:
+    """居民回复中的提问，待工作人员跟进 / Residents' questions waiting for staff.
+
+    每条附知识库的建议答案或“不确定”；手机号、身份证号均已脱敏。
+    Each comes with the knowledge base's suggestion or "not sure"; phones and ID numbers masked.
+    """
+
+    async def body() -> list[StoredQuestion]:
+        async with database() as engine:
+            return await list_questions(engine, include_closed=include_closed)
+
+    found = run(body())
+    answerer = _answerer()
+    rows = [_question_row(q, answerer) for q in found]
+    if as_json:
+        print_json(rows)
+        return
+    if not rows:
+        console.print("没有待跟进的提问 / No questions waiting.")
+        return
+    table = Table(
+        "编号 id", "收到 received", "来自 from", "问题 question", "建议 suggestion", "状态 state"
+    )
+    for r in rows:
+        suggestion = (
+            f"{r['entry']} ({r['confidence']:.2f})"
+            if r["entry"]
+            else f"不确定 / not sure ({r['confidence']:.2f})"
+        )
+        table.add_row(
+            str(r["id"]),
+            r["received_at"][:16].replace("T", " "),
+            r["from"],
+            r["question"],
+            suggestion,
+            "已跟进 done" if r["followed_up"] else "待跟进 open",
+        )
+    console.print(table)
+
+
+@app.command("close")
+def close(
+    question_id: Annotated[int, typer.Argument(help="提问编号 / question id")],
+) -> None:
+    """标记已跟进（已电话或回复居民）/ Mark a question as followed up."""
+
+    async def body() -> bool:
+        async with database() as engine:
+            return await close_question(engine, question_id, now=utc_now())
+
+    if not run(body()):
+        fail(
+            f"没有编号为 {question_id} 的待跟进提问",
+            f"no open question with id {question_id}",
+        )
+    console.print(f"提问 {question_id} 已标记为已跟进 / Question {question_id} marked followed up")
+
+
+def _answerer() -> Answerer:
+    try:
+        return Answerer()
+    except KnowledgeBaseError as err:
+        fail(err.zh, err.en)
+
+
+def _question_row(q: StoredQuestion, answerer: Answerer) -> dict[str, Any]:
+    reply = answerer.ask(q.text)
+    sender = mask_phone(q.sender) if q.provider != "telegram" else f"telegram {q.sender[-4:]}"
+    received = q.received_at if q.received_at.tzinfo else q.received_at.replace(tzinfo=UTC)
+    return {
+        "id": q.id,
+        "received_at": received.astimezone(RESIDENT_TZ).isoformat(),
+        "from": sender,
+        "resident": mask_id_number(q.resident_id) if q.resident_id else None,
+        "question": mask_text(q.text),
+        "entry": None if isinstance(reply, Abstained) else reply.entry.id,
+        "confidence": round(reply.confidence, 3),
+        "followed_up": q.answered_at is not None,
+    }

@@ -54,6 +54,8 @@ STOPWORDS = frozenset(
 
 #: "三年", "两年", "5年", "十几个月": a count of years or months, whatever the number.
 _SPAN = re.compile(r"(?:[0-9]+|[两二三四五六七八九十几]+)(年|个月)")
+#: ID numbers, phones, account numbers: say nothing about the question, so they are dropped.
+_IDENTIFIER = re.compile(r"[0-9][0-9xX*\s-]{6,}[0-9xX*]")
 _PUNCT = re.compile(r"[\W_]+", re.UNICODE)
 _CJK = re.compile(r"[\u4e00-\u9fff]+")
 _lock = threading.Lock()
@@ -94,9 +96,9 @@ def segmenter() -> jieba.Tokenizer:
 
 
 def normalise(text: str) -> str:
-    """Full-width to half-width, lower case, colloquial words to standard ones, any number of
-    years or months to 几年 / 几个月."""
-    cleaned = unicodedata.normalize("NFKC", text).lower().strip()
+    """Full-width to half-width, identifiers dropped, lower case, colloquial words to standard
+    ones, any number of years or months to 几年 / 几个月."""
+    cleaned = _IDENTIFIER.sub(" ", unicodedata.normalize("NFKC", text)).lower().strip()
     for colloquial in sorted(SYNONYMS, key=len, reverse=True):
         cleaned = cleaned.replace(colloquial, SYNONYMS[colloquial])
     return _SPAN.sub(r"几\1", cleaned)

@@ -1,0 +1,77 @@
+"""Residents' questions that came back as replies, for staff to follow up (the hand-off queue).
+
+A reply that is not a stop word is stored by `apply_inbound` as a question. Until the chat work
+answers such questions itself, staff list the open ones, call or write back, and close them;
+closing writes an event so that the results reports count it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from campaigns.events import EventKind, event_row, write_events
+from campaigns.model import INBOUND
+
+
+@dataclass(frozen=True, slots=True)
+class StoredQuestion:
+    id: int
+    provider: str
+    sender: str
+    resident_id: str | None
+    text: str
+    received_at: datetime
+    answered_at: datetime | None
+
+
+async def list_questions(
+    engine: AsyncEngine, *, include_closed: bool = False, limit: int = 100
+) -> list[StoredQuestion]:
+    """Residents' questions, oldest open first (closed ones after them when asked for)."""
+    query = select(INBOUND).where(INBOUND.c.kind == "question")
+    if not include_closed:
+        query = query.where(INBOUND.c.answered_at.is_(None))
+    query = query.order_by(INBOUND.c.answered_at.is_not(None), INBOUND.c.received_at, INBOUND.c.id)
+    async with engine.connect() as connection:
+        rows = (await connection.execute(query.limit(limit))).all()
+    return [
+        StoredQuestion(
+            r.id, r.provider, r.sender, r.resident_id, r.text, r.received_at, r.answered_at
+        )
+        for r in rows
+    ]
+
+
+async def close_question(engine: AsyncEngine, question_id: int, *, now: datetime) -> bool:
+    """Mark a question followed up; False when there is no such open question."""
+    async with engine.begin() as connection:
+        row = (
+            await connection.execute(
+                update(INBOUND)
+                .where(
+                    INBOUND.c.id == question_id,
+                    INBOUND.c.kind == "question",
+                    INBOUND.c.answered_at.is_(None),
+                )
+                .values(answered_at=now)
+                .returning(INBOUND.c.resident_id, INBOUND.c.provider)
+            )
+        ).first()
+        if row is None:
+            return False
+        await write_events(
+            connection,
+            [
+                event_row(
+                    EventKind.QUESTION_FOLLOWED_UP,
+                    now,
+                    resident_id=row.resident_id,
+                    data={"question": question_id, "provider": row.provider},
+                )
+            ],
+        )
+    return True

@@ -1,0 +1,84 @@
+"""`outreach faq questions|close`: residents' questions from SMS replies, for staff to follow up."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from campaigns.model import EVENTS
+from campaigns.receipts import apply_inbound
+from channels.base import Inbound
+from cli import app
+from core import create_engine
+from tests.campaigns.residents import add_residents, resident
+
+runner = CliRunner()
+NOW = datetime(2026, 11, 22, 2, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def replies(database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("LOG_LEVEL", "WARNING")
+
+    async def seed() -> None:
+        engine = create_engine(database_url)
+        await add_residents(engine, [resident(1, name="王建国")])
+        for sender, text in (
+            ("13900000001", "断缴了好几年，以前交的钱还算数吗 110101197003150011"),
+            ("13700000002", "明天会下雨吗"),
+            ("13900000001", "TD"),  # a stop word: not a question
+        ):
+            await apply_inbound(engine, Inbound("aliyun", sender, text), now=NOW)
+        await engine.dispose()
+
+    asyncio.run(seed())
+
+
+def listed(*extra: str) -> list[dict[str, object]]:
+    result = runner.invoke(app, ["faq", "questions", "--json", *extra])
+    assert result.exit_code == 0, result.stderr
+    rows: list[dict[str, object]] = json.loads(result.stdout)
+    return rows
+
+
+def test_questions_are_listed_masked_with_the_knowledge_bases_suggestion(
+    database_url: str,
+) -> None:
+    rows = listed()
+    assert [r["from"] for r in rows] == ["139****0001", "137****0002"]
+    first, second = rows
+    assert first["entry"] == "lapse-years-kept"
+    assert "110101197003150011" not in str(first["question"])
+    assert "1101**********0011" in str(first["question"])
+    assert "*" in str(first["resident"])
+    assert second["entry"] is None  # the weather: the suggestion is "not sure"
+    table = runner.invoke(app, ["faq", "questions"])
+    assert "不确定" in table.stdout
+    assert "13900000001" not in table.stdout
+
+
+def test_closing_a_question_takes_it_off_the_list_and_counts_it(database_url: str) -> None:
+    first_id = listed()[0]["id"]
+    done = runner.invoke(app, ["faq", "close", str(first_id)])
+    assert done.exit_code == 0, done.stderr
+    assert [r["id"] for r in listed()] == [listed("--all")[0]["id"]]
+    assert first_id in [r["id"] for r in listed("--all") if r["followed_up"]]
+    again = runner.invoke(app, ["faq", "close", str(first_id)])
+    assert again.exit_code == 2
+    assert "没有编号为" in again.stderr
+    assert "no open question" in again.stderr
+
+    async def events() -> list[str]:
+        engine = create_engine(database_url)
+        async with engine.connect() as c:
+            kinds: list[str] = list((await c.execute(select(EVENTS.c.kind))).scalars())
+        await engine.dispose()
+        return kinds
+
+    assert asyncio.run(events()).count("question_followed_up") == 1
