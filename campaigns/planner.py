@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import String, and_, cast, exists, literal, select
@@ -22,7 +22,7 @@ from campaigns.definition import CampaignDefinition, MessageClass
 from campaigns.model import CONTACTS, MESSAGES, SUPPRESSIONS
 from campaigns.render_errors import MessageTooLong
 from campaigns.timing import relative_moment
-from core import BilingualError
+from core import BilingualError, stored_utc
 from ledger import Resident, UninsuredReason
 from ledger.segments import compile_where
 
@@ -224,7 +224,7 @@ def _exclusion(row: Any, cap_cutoff: datetime, cap_days: int) -> str | None:
     if ineligible is not None:
         return ineligible
     last = row.last_contact_at
-    if cap_days and last is not None and _aware(last) > cap_cutoff:
+    if cap_days and last is not None and stored_utc(last) > cap_cutoff:
         return Exclusion.CAPPED
     return None
 
@@ -236,8 +236,3 @@ def _channel(row: Any, preference: Sequence[str]) -> tuple[str, str] | None:
         if channel == "sms" and row.phone:
             return "sms", str(row.phone)
     return None
-
-
-def _aware(moment: datetime) -> datetime:
-    # SQLite hands back naive datetimes for timezone-aware columns; they were stored as UTC.
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

@@ -14,7 +14,7 @@ import json
 import random
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, bindparam, case, null, or_, select, update
@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from campaigns.events import EventKind, event_row, write_events
 from campaigns.model import CONTACTS, MESSAGES, SUPPRESSIONS, MessageStatus, locked_messages
 from channels.base import Accepted, ChannelKind, Failed, RetryLater, SendResult, Unknown
-from core import in_transaction, is_sqlite
+from core import in_transaction, is_sqlite, stored_utc
 
 _M = MESSAGES
 _S = SUPPRESSIONS
@@ -249,7 +249,7 @@ async def _reserve_caps(
                 ).all()
             )
             for c in capped:
-                held.append((c, _aware(last[c.resident_id]) + timedelta(days=cap_days)))
+                held.append((c, stored_utc(last[c.resident_id]) + timedelta(days=cap_days)))
     if held:
         await connection.execute(
             update(_M)
@@ -534,7 +534,3 @@ def _backoff(attempt: int) -> float:
     """Seconds before the next try: about 5, 10, 20, ... capped at 10 minutes, with jitter."""
     base = float(min(5 * 2 ** max(attempt - 1, 0), 600))
     return base * (0.5 + random.random())  # noqa: S311 - spreading retries, not security
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

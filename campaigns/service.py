@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, insert, select, text, update
@@ -25,7 +25,7 @@ from campaigns.events import EventKind, event_row, write_events
 from campaigns.model import CAMPAIGNS, MESSAGES, CampaignState, MessageStatus
 from campaigns.planner import Composer, PlanSummary, Recipient, plan_recipients
 from campaigns.timing import first_run, next_cron, occurrence_key
-from core import BilingualError, is_sqlite
+from core import BilingualError, is_sqlite, stored_utc
 
 _K = CAMPAIGNS
 _M = MESSAGES
@@ -407,6 +407,4 @@ def _state_event(campaign_id: int, state: CampaignState, now: datetime) -> dict[
 
 
 def _aware(moment: datetime | None) -> datetime | None:
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)
+    return None if moment is None else stored_utc(moment)

@@ -24,8 +24,8 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import select, update
@@ -36,7 +36,7 @@ from campaigns.events import EVENT_OF, STATUS_OF, EventKind, event_row, write_ev
 from campaigns.model import CAMPAIGNS, MESSAGES, MessageStatus, locked_messages
 from campaigns.render import Rendered
 from channels.base import Found, LookupResult, NotFound, Outbound
-from core import BilingualError, get_logger, in_transaction
+from core import BilingualError, get_logger, in_transaction, stored_utc
 
 log = get_logger("campaigns.unknown")
 
@@ -87,7 +87,6 @@ class _Answer:
     row: _Row
     found: tuple[Found, str, str] | None = None  # the answer, its provider, the text asked
     never_sent: bool = False
-    reasons: list[str] = field(default_factory=list)
 
 
 async def resolve_unknown(
@@ -116,7 +115,7 @@ async def resolve_unknown(
                 # A gateway answer we could not read, or a bug: this row waits for the next
                 # run; the rest of the page is still settled.
                 log.exception("unknown_lookup_failed", message_id=row.id)
-                return _Answer(row, reasons=["error"])
+                return _Answer(row)
 
     answers = await asyncio.gather(*(ask(row) for row in rows))
     found = [a for a in answers if a.found is not None]
@@ -180,7 +179,7 @@ async def _page(
             r.address,
             r.body,
             json.loads(r.variables),
-            r.sent_at if r.sent_at.tzinfo is not None else r.sent_at.replace(tzinfo=UTC),
+            stored_utc(r.sent_at),
         )
         for r in found
     ]
@@ -205,14 +204,12 @@ async def _ask(
     answer = _Answer(row)
     providers = _providers(row, definition)
     if not providers:
-        answer.reasons.append("no_provider")
         return answer
     not_found = 0
     for provider in providers:
         channel = channels.get(provider)
         if channel is None or definition is None:
-            answer.reasons.append(f"{provider}:not_configured")
-            continue
+            continue  # this worker cannot ask that gateway: the row stays undecided
         try:
             rendered = renderer.render_message(
                 definition.template, row.channel, provider, row.variables
@@ -236,8 +233,6 @@ async def _ask(
             return answer
         if isinstance(result, NotFound):
             not_found += 1
-        else:
-            answer.reasons.append(f"{provider}:undecided")
     answer.never_sent = not_found == len(providers)
     return answer
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC
 from typing import Annotated, Any
 
 import typer
@@ -11,7 +10,7 @@ from rich.table import Table
 from campaigns import StoredQuestion, close_question, list_questions
 from campaigns.timing import utc_now
 from cli.context import console, database, fail, print_json, run
-from core import RESIDENT_TZ, mask_id_number, mask_phone, mask_text
+from core import RESIDENT_TZ, mask_id_number, mask_phone, mask_text, stored_utc
 from faq import Abstained, Answerer, KnowledgeBaseError
 
 app = typer.Typer(help="常见问题问答 / Resident FAQ.", no_args_is_help=True)
@@ -87,7 +86,7 @@ def questions(
         suggestion = (
             f"{r['entry']} ({r['confidence']:.2f})"
             if r["entry"]
-            else f"不确定 / not sure ({r['confidence']:.2f})"
+            else f"不确定 / not sure ({r['confidence']:.2f}; {r['nearest'] or '-'})"
         )
         table.add_row(
             str(r["id"]),
@@ -128,7 +127,7 @@ def _answerer() -> Answerer:
 def _question_row(q: StoredQuestion, answerer: Answerer) -> dict[str, Any]:
     reply = answerer.ask(q.text)
     sender = mask_phone(q.sender) if q.provider != "telegram" else f"telegram {q.sender[-4:]}"
-    received = q.received_at if q.received_at.tzinfo else q.received_at.replace(tzinfo=UTC)
+    received = stored_utc(q.received_at)
     return {
         "id": q.id,
         "received_at": received.astimezone(RESIDENT_TZ).isoformat(),
@@ -136,6 +135,7 @@ def _question_row(q: StoredQuestion, answerer: Answerer) -> dict[str, Any]:
         "resident": mask_id_number(q.resident_id) if q.resident_id else None,
         "question": mask_text(q.text),
         "entry": None if isinstance(reply, Abstained) else reply.entry.id,
+        "nearest": reply.nearest if isinstance(reply, Abstained) else None,
         "confidence": round(reply.confidence, 3),
         "followed_up": q.answered_at is not None,
     }

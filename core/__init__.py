@@ -1,6 +1,6 @@
 """Settings, stores and logging shared by every process; knows nothing of the domain."""
 
-from core.clock import RESIDENT_TZ, today
+from core.clock import RESIDENT_TZ, stored_utc, today
 from core.database import Base, create_engine, create_session_factory, is_sqlite
 from core.errors import BilingualError
 from core.logging import configure_logging, get_logger, mask_processor
@@ -29,6 +29,7 @@ __all__ = [
     "mask_phone",
     "mask_processor",
     "mask_text",
+    "stored_utc",
     "today",
     "upgrade_to_head",
 ]

@@ -115,7 +115,7 @@ class Answerer:
             [t for text in (entry.question, *entry.phrasings) for t in terms(text)]
             for entry in self.entries
         ]
-        self.index = BM25Index(docs, list(range(len(docs))))
+        self.index = BM25Index(docs)
 
     def score(self, question: str) -> tuple[Entry | None, float]:
         """The best entry for `question` and the confidence in it (0..1)."""

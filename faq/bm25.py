@@ -1,9 +1,9 @@
-"""Okapi BM25 over documents that each belong to an entry (the answerer gives each entry one).
+"""Okapi BM25 with one document per knowledge-base entry (its question and every phrasing).
 
-Small and exact for a knowledge base of a few hundred phrasings: postings per term, scores summed
-per document, the best document of each entry standing for the entry. `coverage` says how much
-of the question an entry's phrasings account for (IDF-weighted), which the answerer's confidence
-is built on: a question about the weather shares little with any entry however the ranking falls.
+Small and exact for a knowledge base of a few dozen entries: postings per term, scores summed per
+entry. `coverage` says how much of the question an entry's words account for (IDF-weighted),
+which the answerer's confidence is built on: a question about the weather shares little with any
+entry however the ranking falls.
 """
 
 from __future__ import annotations
@@ -18,19 +18,13 @@ from faq.text import ranks_only
 
 @dataclass(frozen=True, slots=True)
 class Hit:
-    entry: int  # index of the entry
-    doc: int  # index of the best document of that entry
+    entry: int  # index of the entry (its document)
     score: float
 
 
 class BM25Index:
-    def __init__(
-        self, docs: Sequence[Sequence[str]], owners: Sequence[int], k1: float = 1.2, b: float = 0.75
-    ) -> None:
-        if len(docs) != len(owners):
-            raise ValueError("one owner per document")
+    def __init__(self, docs: Sequence[Sequence[str]], k1: float = 1.2, b: float = 0.75) -> None:
         self.k1, self.b = k1, b
-        self.owners = list(owners)
         self.lengths = [len(d) for d in docs]
         self.avg_length = sum(self.lengths) / max(len(docs), 1)
         self.counts = [Counter(d) for d in docs]
@@ -41,9 +35,6 @@ class BM25Index:
         self.idf = {t: math.log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in frequency.items()}
         #: The weight of a term no document has: as informative as the rarest term known.
         self.unseen_idf = math.log(1 + (n + 0.5) / 0.5)
-        self.vocabulary: dict[int, set[str]] = defaultdict(set)  # every term of an entry's docs
-        for owner, c in zip(self.owners, self.counts, strict=True):
-            self.vocabulary[owner].update(c)
         self.postings: dict[str, list[int]] = defaultdict(list)
         for i, c in enumerate(self.counts):
             for term in c:
@@ -60,20 +51,16 @@ class BM25Index:
                 tf = self.counts[i][term]
                 norm = self.k1 * (1 - self.b + self.b * self.lengths[i] / self.avg_length)
                 scores[i] += idf * tf * (self.k1 + 1) / (tf + norm)
-        best: dict[int, Hit] = {}
-        for doc, score in scores.items():
-            owner = self.owners[doc]
-            if owner not in best or score > best[owner].score:
-                best[owner] = Hit(owner, doc, score)
-        return sorted(best.values(), key=lambda h: h.score, reverse=True)[:limit]
+        ranked = sorted(scores.items(), key=lambda item: item[1], reverse=True)
+        return [Hit(entry, score) for entry, score in ranked[:limit]]
 
     def coverage(self, query: Sequence[str], entry: int) -> float:
-        """Share of the question's information (IDF-weighted terms) found among the terms of
-        `entry`'s documents: a question may mix words of two phrasings of the same entry."""
+        """Share of the question's information (IDF-weighted words and pairs) found among the
+        terms of `entry`: a question may mix words of several phrasings of the same entry."""
         terms = {t for t in query if not ranks_only(t)}
         if not terms:
             return 0.0
         total = sum(self.idf.get(t, self.unseen_idf) for t in terms)
-        known = self.vocabulary[entry]
+        known = self.counts[entry]
         found = sum(self.idf[t] for t in terms if t in known)
         return found / total if total else 0.0

@@ -58,6 +58,7 @@ def test_questions_are_listed_masked_with_the_knowledge_bases_suggestion(
     assert "1101**********0011" in str(first["question"])
     assert "*" in str(first["resident"])
     assert second["entry"] is None  # the weather: the suggestion is "not sure"
+    assert first["nearest"] is None
     table = runner.invoke(app, ["faq", "questions"])
     assert "不确定" in table.stdout
     assert "13900000001" not in table.stdout
