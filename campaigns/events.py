@@ -27,6 +27,13 @@ class EventKind:
     OPTED_OUT = "opted_out"
     REPLY_RECEIVED = "reply_received"
     QUESTION_FOLLOWED_UP = "question_followed_up"  # staff closed a resident's question
+    # Chat (bot and SMS replies): what a resident asked and what the service did about it.
+    QUESTION_ANSWERED = "question_answered"  # data: channel, entry, confidence
+    QUESTION_ABSTAINED = "question_abstained"  # data: channel, nearest entry or none
+    QUESTION_HANDED_OFF = "question_handed_off"  # the question waits for staff (inbound row)
+    ESTIMATE_GIVEN = "estimate_given"  # data: channel, linked (prefilled from the ledger)
+    ACCOUNT_LINKED = "account_linked"  # a Telegram chat proved it is the resident's
+    CHAT_CONSENTED = "chat_consented"  # data: language; also a re-consent after a stop
     CAMPAIGN_STATE = "campaign_state"
 
 

@@ -210,6 +210,22 @@ class InboundMessage(Base):
     answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
+class ChatUser(Base):
+    """A Telegram chat that accepted the privacy notice: its language and consent.
+
+    Linking is not here: a linked chat is `residents.telegram_chat_id`, so that the ledger row
+    says how to reach its resident. Stopping is not here either: it is a suppression
+    ("telegram:<chat id>"), shared with SMS; consent again lifts it.
+    """
+
+    __tablename__ = "chat_users"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    language: Mapped[str] = mapped_column(String(8))
+    consented_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 #: Core table handles, typed as tables (``__table__`` is declared as a plain FromClause).
 CAMPAIGNS = cast(Table, Campaign.__table__)
 MESSAGES = cast(Table, Message.__table__)
@@ -217,6 +233,7 @@ EVENTS = cast(Table, Event.__table__)
 SUPPRESSIONS = cast(Table, Suppression.__table__)
 CONTACTS = cast(Table, ResidentContact.__table__)
 INBOUND = cast(Table, InboundMessage.__table__)
+CHAT_USERS = cast(Table, ChatUser.__table__)
 
 
 def locked_messages(*conditions: ColumnElement[bool], skip_locked: bool = False) -> Any:
