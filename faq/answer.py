@@ -44,6 +44,42 @@ PROVINCES = tuple(
     "湖南 广东 海南 四川 贵州 云南 陕西 甘肃 青海 台湾 内蒙古 广西 西藏 宁夏 新疆 香港 澳门".split()
 )
 
+#: Cities residents name instead of their province (capitals and the big migrant-work cities),
+#: each with its province: "深圳灵活就业最低交多少" asks about Guangdong's rules.
+CITIES: dict[str, str] = {
+    city: province
+    for province, cities in (
+        ("广东", "广州 深圳 东莞 佛山 珠海 中山 惠州 汕头 江门"),
+        ("浙江", "杭州 宁波 温州 义乌 金华 绍兴 嘉兴 台州"),
+        ("江苏", "南京 苏州 无锡 常州 南通 昆山 徐州"),
+        ("福建", "福州 厦门 泉州 莆田"),
+        ("山东", "济南 青岛 烟台 潍坊 临沂"),
+        ("河北", "石家庄 保定 唐山 廊坊"),
+        ("河南", "郑州 洛阳"),
+        ("湖北", "武汉 宜昌 襄阳"),
+        ("湖南", "长沙 株洲"),
+        ("四川", "成都 绵阳"),
+        ("安徽", "合肥 芜湖 阜阳"),
+        ("江西", "南昌 赣州"),
+        ("陕西", "西安"),
+        ("山西", "太原"),
+        ("辽宁", "沈阳 大连"),
+        ("吉林", "长春"),
+        ("黑龙江", "哈尔滨"),
+        ("广西", "南宁 柳州 桂林"),
+        ("云南", "昆明"),
+        ("贵州", "贵阳 遵义"),
+        ("甘肃", "兰州"),
+        ("青海", "西宁"),
+        ("宁夏", "银川"),
+        ("新疆", "乌鲁木齐"),
+        ("西藏", "拉萨"),
+        ("内蒙古", "呼和浩特 包头"),
+        ("海南", "海口 三亚"),
+    )
+    for city in cities.split()
+}
+
 
 @dataclass(frozen=True, slots=True)
 class Answered:
@@ -138,10 +174,16 @@ class Answerer:
                 "low_confidence",
                 entry.id if entry else None,
             )
-        if entry.varies_by_province and self._names_other_province(question):
+        if self.withheld(entry, question):
             return Abstained(OTHER_PROVINCE, NOT_SURE_EN, confidence, "other_province", entry.id)
         return Answered(entry, confidence)
 
-    def _names_other_province(self, question: str) -> bool:
+    def withheld(self, entry: Entry, question: str) -> bool:
+        """Whether `entry`'s answer must not be given to `question` however sure we are: the
+        answer depends on the province and the question names another province (or one of its
+        big cities), where the national rule we give may not hold."""
+        if not entry.varies_by_province:
+            return False
         text = normalise(question)
-        return any(p in text for p in PROVINCES if not (self.province and p in self.province))
+        named = {p for p in PROVINCES if p in text} | {p for c, p in CITIES.items() if c in text}
+        return any(not (self.province and p in self.province) for p in named)

@@ -85,22 +85,35 @@ def _share(part: int, whole: int) -> float:
     return round(part / whole, 4) if whole else 0.0
 
 
-Scored = list[tuple[Question, str | None, float]]
+@dataclass(frozen=True, slots=True)
+class Row:
+    question: Question
+    best: str | None  # the best-ranked entry's id
+    confidence: float
+    withheld: bool  # abstained on whatever the confidence (another province's rules)
+
+    def answered(self, threshold: float) -> bool:
+        return self.best is not None and not self.withheld and self.confidence >= threshold
+
+
+Scored = list[Row]
 
 
 def scored(answerer: Answerer, questions: list[Question]) -> Scored:
-    """Each question with the best entry's id and the confidence in it."""
+    """Each question with the best entry's id, the confidence in it, and whether the answerer
+    withholds that entry's answer from it (as `Answerer.ask` does)."""
     out = []
     for q in questions:
         entry, confidence = answerer.score(q.text)
-        out.append((q, entry.id if entry else None, confidence))
+        withheld = entry is not None and answerer.withheld(entry, q.text)
+        out.append(Row(q, entry.id if entry else None, confidence, withheld))
     return out
 
 
 def figures(rows: Scored, threshold: float) -> Figures:
     f = Figures()
-    for q, best, confidence in rows:
-        answered = best is not None and confidence >= threshold
+    for row in rows:
+        q, best, answered = row.question, row.best, row.answered(threshold)
         if q.entry is None:
             f.out_of_scope += 1
             f.abstained_out_of_scope += not answered
@@ -119,7 +132,7 @@ def figures(rows: Scored, threshold: float) -> Figures:
 def choose_threshold(rows: Scored) -> float:
     """The threshold with the best utility on `rows`: right answers count 1, wrong or
     out-of-scope answers cost WRONG_COST, abstentions 0. Ties go to the higher threshold."""
-    candidates = sorted({round(c, 4) for _, _, c in rows} | {1.0})
+    candidates = sorted({round(r.confidence, 4) for r in rows} | {1.0})
     best, best_value = 1.0, float("-inf")
     for t in candidates:
         f = figures(rows, t)
@@ -133,6 +146,12 @@ def choose_threshold(rows: Scored) -> float:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--calibrate", action="store_true", help="write calibration.json")
+    parser.add_argument(
+        "--misses",
+        choices=SPLITS,
+        help="also print each question of this split that is ranked wrong, answered wrongly "
+        "or (out of scope) answered; diagnose on tuning, never tune on held_out",
+    )
     args = parser.parse_args(argv)
     answerer = Answerer()
     questions = load_questions()
@@ -153,7 +172,23 @@ def main(argv: list[str] | None = None) -> int:
             "utf-8",
         )
     sys.stdout.write(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
+    if args.misses:
+        for line in misses(rows[args.misses], threshold):
+            sys.stdout.write(line + "\n")
     return 0
+
+
+def misses(rows: Scored, threshold: float) -> list[str]:
+    """One line per question the answerer gets wrong at `threshold`: a wrong best entry (marked
+    ANSWERED when its confidence would have it answered) or an out-of-scope question answered."""
+    lines = []
+    for row in rows:
+        q, answered = row.question, row.answered(threshold)
+        if (q.entry is None and not answered) or (q.entry is not None and row.best == q.entry):
+            continue
+        mark = "ANSWERED" if answered else "withheld" if row.withheld else "abstains"
+        lines.append(f"{mark} {row.confidence:.3f} want={q.entry or '-'} got={row.best} {q.text}")
+    return lines
 
 
 if __name__ == "__main__":

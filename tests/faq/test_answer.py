@@ -73,6 +73,11 @@ def test_another_provinces_rules_are_not_guessed(answerer: Answerer) -> None:
     # The service's own province, or an answer that is the same everywhere, is fine.
     assert isinstance(answerer.ask("在云南送外卖的养老保险怎么交"), Answered)
     assert isinstance(answerer.ask("在广东断缴了以前交的还算吗"), Answered)
+    # A big city stands for its province: Shenzhen's rules are Guangdong's, Kunming's Yunnan's.
+    city = answerer.ask("在深圳送外卖的养老保险怎么交")
+    assert isinstance(city, Abstained)
+    assert city.reason == "other_province"
+    assert isinstance(answerer.ask("在昆明送外卖的养老保险怎么交"), Answered)
 
 
 @pytest.mark.parametrize(
