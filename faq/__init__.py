@@ -2,6 +2,7 @@
 
 from faq.answer import Abstained, Answered, Answerer, Reply
 from faq.knowledge import Entry, KnowledgeBaseError, load_entries
+from faq.stop import is_stop
 from faq.text import prepare
 
 __all__ = [
@@ -11,6 +12,7 @@ __all__ = [
     "Entry",
     "KnowledgeBaseError",
     "Reply",
+    "is_stop",
     "load_entries",
     "prepare",
 ]
