@@ -1,0 +1,107 @@
+"""Middlewares: who is writing (ChatContext), how fast (Throttle), and whether they consented.
+
+Throttle and then ChatContext are outer middlewares on every update: they run before routing,
+so a flood costs one Redis round trip per update and no database read or handler work.
+RequireConsent guards the feature routers only; /start, /help, /stop and the consent buttons
+work for anyone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware
+from aiogram.types import CallbackQuery, Message, TelegramObject, Update, User
+from redis.asyncio import Redis
+
+from bot.services import ChatRecords, ChatUser
+from bot.texts import COMMON, language_of
+
+Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+
+
+def _sender(update: Update) -> tuple[User | None, int | None]:
+    """The person behind an update and their private chat (None for updates we do not serve)."""
+    if update.message is not None:
+        return update.message.from_user, update.message.chat.id
+    if update.callback_query is not None:
+        query = update.callback_query
+        chat = query.message.chat.id if query.message is not None else query.from_user.id
+        return query.from_user, chat
+    return None, None
+
+
+class ChatContext(BaseMiddleware):
+    """Load the chat once per update and hand it to handlers as `chat_user` and `language`."""
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        assert isinstance(event, Update)
+        user, chat_id = _sender(event)
+        if chat_id is not None:
+            records: ChatRecords = data["records"]
+            stored = await records.chat_user(chat_id)
+            if stored is None:
+                chat_user = ChatUser(
+                    chat_id, language=language_of(user.language_code if user else None)
+                )
+            else:
+                chat_user = ChatUser(
+                    chat_id,
+                    language=stored.language,
+                    consented=stored.consented,
+                    stopped=stored.stopped,
+                    resident_id=stored.resident_id,
+                )
+            data["chat_user"] = chat_user
+            data["language"] = chat_user.language
+        return await handler(event, data)
+
+
+class Throttle(BaseMiddleware):
+    """At most `limit` updates per `window` seconds from one person; the first excess is told.
+
+    Counted in Redis, so every bot process (webhook replicas, a polling process) shares the
+    count. Updates beyond the limit are dropped: answering each would be the flood itself.
+    """
+
+    def __init__(self, redis: Redis, *, limit: int = 8, window: int = 10) -> None:
+        self._redis = redis
+        self._limit = limit
+        self._window = window
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        assert isinstance(event, Update)
+        user, _chat = _sender(event)
+        if user is None:
+            return await handler(event, data)
+        key = f"bot:throttle:{user.id}"
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.incr(key)
+            pipe.expire(key, self._window, nx=True)
+            count, _ = await pipe.execute()
+        if int(count) <= self._limit:
+            return await handler(event, data)
+        if int(count) == self._limit + 1:
+            language = language_of(user.language_code)  # before ChatContext: no database read
+            if event.message is not None:
+                await event.message.answer(COMMON(language, "throttled"))
+            elif event.callback_query is not None:
+                await event.callback_query.answer(COMMON(language, "throttled"))
+        return None
+
+
+class RequireConsent(BaseMiddleware):
+    """Features answer only chats that accepted the privacy notice and have not stopped."""
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        chat_user: ChatUser | None = data.get("chat_user")
+        if chat_user is not None and chat_user.consented and not chat_user.stopped:
+            return await handler(event, data)
+        language = data.get("language", "zh")
+        key = "stopped_already" if chat_user is not None and chat_user.stopped else "need_consent"
+        if isinstance(event, Message):
+            await event.answer(COMMON(language, key))
+        elif isinstance(event, CallbackQuery):
+            await event.answer(COMMON(language, key), show_alert=True)
+        return None

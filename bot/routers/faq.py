@@ -1,0 +1,106 @@
+"""Free text: the knowledge base answers, or says it is not sure and offers a staff member.
+
+A question about the resident's own money (an entry routed to the estimator) starts the
+estimate dialogue instead of giving a canned number. The last question the knowledge base could
+not answer waits in the chat's FSM data, so the hand-off button (or typing 转人工) can pass it on.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram import F, Router
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+
+from bot.routers.estimate import begin_estimate
+from bot.services import ChatRecords, ChatUser
+from bot.texts import COMMON
+from faq import Abstained, Answerer
+
+HAND_OFF = "handoff"
+PENDING = "pending_question"  # FSM data key: the last question we could not answer
+#: Typed requests for a person (besides the button).
+HAND_OFF_WORDS = frozenset({"转人工", "人工", "人工服务", "找人工", "工作人员"})
+#: Longest question kept for staff; Telegram allows 4096 characters in a message.
+MAX_QUESTION = 1000
+
+
+def hand_off_keyboard(language: str) -> InlineKeyboardMarkup:
+    button = InlineKeyboardButton(text=COMMON(language, "hand_off_button"), callback_data=HAND_OFF)
+    return InlineKeyboardMarkup(inline_keyboard=[[button]])
+
+
+async def typed_hand_off(
+    message: Message, chat_user: ChatUser, language: str, records: ChatRecords, state: FSMContext
+) -> None:
+    await message.answer(await _hand_off(chat_user, language, records, state))
+
+
+async def pressed_hand_off(
+    query: CallbackQuery,
+    chat_user: ChatUser,
+    language: str,
+    records: ChatRecords,
+    state: FSMContext,
+) -> None:
+    reply = await _hand_off(chat_user, language, records, state)
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.answer(reply)
+
+
+async def _hand_off(
+    chat_user: ChatUser, language: str, records: ChatRecords, state: FSMContext
+) -> str:
+    data = await state.get_data()
+    question = data.get(PENDING)
+    if not question:
+        return COMMON(language, "hand_off_busy" if data.get("handed_off") else "hand_off_nothing")
+    await records.hand_off(chat_user.chat_id, question)
+    await state.update_data({PENDING: None, "handed_off": True})
+    return COMMON(language, "handed_off")
+
+
+async def question(
+    message: Message,
+    chat_user: ChatUser,
+    language: str,
+    records: ChatRecords,
+    answerer: Answerer,
+    state: FSMContext,
+    **data: Any,
+) -> None:
+    text = (message.text or "")[:MAX_QUESTION]
+    reply = answerer.ask(text)
+    if isinstance(reply, Abstained):
+        await records.question_abstained(chat_user.chat_id, reply.reason, reply.nearest)
+        await state.update_data({PENDING: text, "handed_off": False})
+        key = "other_province" if reply.reason == "other_province" else "not_sure"
+        await message.answer(COMMON(language, key), reply_markup=hand_off_keyboard(language))
+        return
+    await records.question_answered(chat_user.chat_id, reply.entry.id, reply.confidence)
+    if reply.entry.route == "estimate":
+        handler_data = {**data, "chat_user": chat_user, "language": language, "records": records}
+        await begin_estimate(message, state, handler_data)
+        return
+    answer = reply.entry.answer
+    if language == "en":
+        answer = f"{answer}\n\n{COMMON(language, 'faq_in_chinese')}"
+    await message.answer(answer)
+
+
+async def not_text(message: Message, language: str) -> None:
+    await message.answer(COMMON(language, "not_text"))
+
+
+def router() -> Router:
+    """A fresh router of this feature (a router joins one dispatcher only)."""
+    router = Router(name="faq")
+    router.message.register(
+        typed_hand_off, F.text.func(lambda text: text.strip() in HAND_OFF_WORDS)
+    )
+    router.callback_query.register(pressed_hand_off, F.data == HAND_OFF)
+    router.message.register(question, F.text)
+    router.message.register(not_text)
+    return router

@@ -1,0 +1,37 @@
+"""How the bot runs (environment variables BOT_*); its token is TELEGRAM_BOT_TOKEN."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: Where `outreach serve` takes Telegram's webhook posts.
+WEBHOOK_PATH = "/telegram/webhook"
+
+
+class BotSettings(BaseSettings):
+    """polling: the bot asks Telegram for updates (`python -m bot`, or inside `outreach serve`).
+    webhook: Telegram posts updates to `outreach serve` at PUBLIC_BASE_URL + BOT_WEBHOOK_PATH,
+    each carrying BOT_WEBHOOK_SECRET, which the handler checks. off: no bot in `outreach serve`.
+    """
+
+    model_config = SettingsConfigDict(
+        env_prefix="BOT_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    mode: Literal["polling", "webhook", "off"] = "polling"
+    webhook_path: str = WEBHOOK_PATH
+    webhook_secret: str | None = None
+    throttle_limit: int = 8  # updates one person may send per window
+    throttle_window: int = 10  # seconds
+
+    @model_validator(mode="after")
+    def _webhook_needs_secret(self) -> BotSettings:
+        if self.mode == "webhook" and not self.webhook_secret:
+            raise ValueError(
+                "BOT_MODE=webhook 需要设置 BOT_WEBHOOK_SECRET（1-256 位字母、数字、_ 或 -）/ "
+                "BOT_MODE=webhook needs BOT_WEBHOOK_SECRET (1-256 of A-Z a-z 0-9 _ -)"
+            )
+        return self

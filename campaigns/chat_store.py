@@ -1,0 +1,235 @@
+"""The bot's records in the outreach tables: consent, stop, hand-offs, links and chat events.
+
+`ChatStore` is what bot/ calls `ChatRecords` (the bot may not import campaigns/; the composition
+root passes this in). A stop is a suppression of "telegram:<chat id>", the same list the sender
+checks before every message, so /stop in the chat and 退订 by SMS stop outreach alike. Every
+change writes its event in the same transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import Table, delete, exists, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from campaigns.events import EventKind, event_row, write_events
+from campaigns.model import CHAT_USERS, INBOUND, SUPPRESSIONS
+from campaigns.sending import suppress_many
+from campaigns.timing import utc_now
+from core import is_sqlite
+from ledger.model import Resident
+
+_R = cast(Table, Resident.__table__)
+_C = CHAT_USERS
+_S = SUPPRESSIONS
+
+#: Suppressions of a chat that only its owner's consent lifts (not a staff decision).
+_LIFTED_BY_CONSENT = ("telegram_stop", "telegram_block", "telegram_reply")
+CHANNEL = "telegram"
+
+
+@dataclass(frozen=True, slots=True)
+class StoredChat:
+    """A chat as the store knows it; structurally the bot's `ChatUser`."""
+
+    chat_id: int
+    language: str
+    consented: bool
+    stopped: bool
+    resident_id: str | None
+
+
+def address(chat_id: int) -> str:
+    return f"{CHANNEL}:{chat_id}"
+
+
+class ChatStore:
+    """Chat records on one engine (SQLite or PostgreSQL)."""
+
+    def __init__(self, engine: AsyncEngine, clock: Callable[[], datetime] = utc_now) -> None:
+        self._engine = engine
+        self._clock = clock
+        self._dialect: Any = sqlite if is_sqlite(str(engine.url)) else postgresql
+
+    async def chat_user(self, chat_id: int) -> StoredChat | None:
+        row_of = _C.c.chat_id == chat_id
+        query = select(
+            select(_C.c.language).where(row_of).scalar_subquery(),
+            select(_C.c.consented_at).where(row_of).scalar_subquery(),
+            exists().where(_S.c.address == address(chat_id)),
+            select(_R.c.id_number)
+            .where(_R.c.telegram_chat_id == chat_id)
+            .limit(1)
+            .scalar_subquery(),
+        )
+        async with self._engine.connect() as connection:
+            language, consented_at, stopped, resident_id = (await connection.execute(query)).one()
+        if language is None and not stopped and resident_id is None:
+            return None
+        return StoredChat(
+            chat_id,
+            str(language or "zh"),
+            consented=consented_at is not None,
+            stopped=bool(stopped),
+            resident_id=None if resident_id is None else str(resident_id),
+        )
+
+    async def consent(self, chat_id: int, language: str) -> None:
+        now = self._clock()
+        async with self._engine.begin() as connection:
+            await self._upsert(connection, chat_id, language=language, consented_at=now)
+            lifted = await connection.execute(
+                delete(_S).where(
+                    _S.c.address == address(chat_id), _S.c.source.in_(_LIFTED_BY_CONSENT)
+                )
+            )
+            resident_id = await _resident(connection, chat_id)
+            await write_events(
+                connection,
+                [
+                    event_row(
+                        EventKind.CHAT_CONSENTED,
+                        now,
+                        resident_id=resident_id,
+                        data={
+                            "channel": CHANNEL,
+                            "language": language,
+                            "resumed": bool(lifted.rowcount),
+                        },
+                    )
+                ],
+            )
+
+    async def set_language(self, chat_id: int, language: str) -> None:
+        async with self._engine.begin() as connection:
+            await connection.execute(
+                update(_C)
+                .where(_C.c.chat_id == chat_id)
+                .values(language=language, updated_at=self._clock())
+            )
+
+    async def stop(self, chat_id: int, *, source: str) -> None:
+        now = self._clock()
+        async with self._engine.begin() as connection:
+            resident_id = await _resident(connection, chat_id)
+            await suppress_many(
+                connection,
+                [(address(chat_id), resident_id)],
+                source=source,
+                detail="/stop",
+                now=now,
+            )
+            await connection.execute(
+                update(_C).where(_C.c.chat_id == chat_id).values(consented_at=None, updated_at=now)
+            )
+            await write_events(
+                connection,
+                [
+                    event_row(
+                        EventKind.OPTED_OUT,
+                        now,
+                        resident_id=resident_id,
+                        data={"source": source, "channel": CHANNEL},
+                    )
+                ],
+            )
+
+    async def question_answered(self, chat_id: int, entry: str, confidence: float) -> None:
+        data = {"channel": CHANNEL, "entry": entry, "confidence": round(confidence, 3)}
+        await self._event(chat_id, EventKind.QUESTION_ANSWERED, data)
+
+    async def question_abstained(self, chat_id: int, reason: str, nearest: str | None) -> None:
+        data = {"channel": CHANNEL, "reason": reason, "nearest": nearest}
+        await self._event(chat_id, EventKind.QUESTION_ABSTAINED, data)
+
+    async def estimate_given(self, chat_id: int, *, prefilled: bool) -> None:
+        await self._event(
+            chat_id, EventKind.ESTIMATE_GIVEN, {"channel": CHANNEL, "prefilled": prefilled}
+        )
+
+    async def hand_off(self, chat_id: int, question: str) -> int:
+        now = self._clock()
+        async with self._engine.begin() as connection:
+            resident_id = await _resident(connection, chat_id)
+            inserted = await connection.execute(
+                insert(INBOUND)
+                .values(
+                    provider=CHANNEL,
+                    sender=str(chat_id),
+                    resident_id=resident_id,
+                    text=question[:2000],
+                    kind="question",
+                    received_at=now,
+                )
+                .returning(INBOUND.c.id)
+            )
+            question_id = int(inserted.scalar_one())
+            await write_events(
+                connection,
+                [
+                    event_row(
+                        EventKind.QUESTION_HANDED_OFF,
+                        now,
+                        resident_id=resident_id,
+                        data={"channel": CHANNEL, "question": question_id},
+                    )
+                ],
+            )
+        return question_id
+
+    async def link(self, chat_id: int, resident_id: str) -> None:
+        now = self._clock()
+        async with self._engine.begin() as connection:
+            # One chat speaks for one resident: a chat linked before moves to the new row.
+            await connection.execute(
+                update(_R)
+                .where(_R.c.telegram_chat_id == chat_id, _R.c.id_number != resident_id)
+                .values(telegram_chat_id=None)
+            )
+            await connection.execute(
+                update(_R).where(_R.c.id_number == resident_id).values(telegram_chat_id=chat_id)
+            )
+            await write_events(
+                connection,
+                [
+                    event_row(
+                        EventKind.ACCOUNT_LINKED,
+                        now,
+                        resident_id=resident_id,
+                        data={"channel": CHANNEL},
+                    )
+                ],
+            )
+
+    async def _event(self, chat_id: int, kind: str, data: dict[str, Any]) -> None:
+        now = self._clock()
+        async with self._engine.begin() as connection:
+            resident_id = await _resident(connection, chat_id)
+            await write_events(
+                connection, [event_row(kind, now, resident_id=resident_id, data=data)]
+            )
+
+    async def _upsert(
+        self, connection: AsyncConnection, chat_id: int, *, language: str, consented_at: datetime
+    ) -> None:
+        now = self._clock()
+        values = {"language": language, "consented_at": consented_at, "updated_at": now}
+        statement = self._dialect.insert(_C).values(chat_id=chat_id, **values)
+        await connection.execute(
+            statement.on_conflict_do_update(index_elements=[_C.c.chat_id], set_=values)
+        )
+
+
+async def _resident(connection: AsyncConnection, chat_id: int) -> str | None:
+    """The resident a chat is linked to (None when it is not, or ambiguously)."""
+    rows = (
+        await connection.execute(
+            select(_R.c.id_number).where(_R.c.telegram_chat_id == chat_id).limit(2)
+        )
+    ).all()
+    return rows[0][0] if len(rows) == 1 else None
