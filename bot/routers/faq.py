@@ -98,7 +98,7 @@ def router() -> Router:
     """A fresh router of this feature (a router joins one dispatcher only)."""
     router = Router(name="faq")
     router.message.register(
-        typed_hand_off, F.text.func(lambda text: text.strip() in HAND_OFF_WORDS)
+        typed_hand_off, F.text.func(lambda text: text.strip() in HAND_OFF_WORDS if text else False)
     )
     router.callback_query.register(pressed_hand_off, F.data == HAND_OFF)
     router.message.register(question, F.text)

@@ -27,5 +27,5 @@ def router() -> Router:
     """A fresh router of this feature (a router joins one dispatcher only)."""
     router = Router(name="stop")
     router.message.register(stop, Command("stop"))
-    router.message.register(stop, F.text.func(is_stop))
+    router.message.register(stop, F.text.func(lambda text: bool(text) and is_stop(text)))
     return router

@@ -1,0 +1,110 @@
+"""Free-text questions in the chat: answers, honest abstentions, and the hand-off to staff."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from campaigns import list_questions
+from campaigns.model import EVENTS
+from tests.bot.harness import BotHarness, answerer
+
+CHAT = 515151
+GIG_WORKER = "送外卖的怎么交养老保险"
+WEATHER = "明天天气怎么样，会下雨吗"
+
+
+async def _events(engine: AsyncEngine) -> list[tuple[str, dict[str, object]]]:
+    async with engine.connect() as connection:
+        rows = (
+            await connection.execute(select(EVENTS.c.kind, EVENTS.c.data).order_by(EVENTS.c.id))
+        ).all()
+    return [(str(kind), json.loads(str(data or "{}"))) for kind, data in rows]
+
+
+async def test_a_known_question_gets_the_entry_answer_and_an_event(
+    chat: BotHarness, engine: AsyncEngine
+) -> None:
+    await chat.consented(CHAT)
+    expected = answerer().ask(GIG_WORKER)
+    assert not hasattr(expected, "reason"), "the knowledge base should know this one"
+    [answer] = await chat.say(CHAT, GIG_WORKER)
+    assert answer == expected.entry.answer  # type: ignore[union-attr]
+    kind, data = (await _events(engine))[-1]
+    assert kind == "question_answered"
+    assert data["channel"] == "telegram"
+    assert data["entry"] == expected.entry.id  # type: ignore[union-attr]
+    assert GIG_WORKER not in json.dumps(data, ensure_ascii=False)  # no question text in events
+
+
+async def test_english_chats_get_the_chinese_answer_with_a_note(chat: BotHarness) -> None:
+    await chat.consented(CHAT, "en")
+    [answer] = await chat.say(CHAT, GIG_WORKER)
+    assert "written in Chinese" in answer
+
+
+async def test_an_unknown_question_abstains_and_the_button_hands_it_to_staff(
+    chat: BotHarness, engine: AsyncEngine
+) -> None:
+    await chat.consented(CHAT)
+    [not_sure] = await chat.say(CHAT, WEATHER)
+    assert "12333" in not_sure
+    assert "没有把握" in not_sure
+    [handed] = await chat.press(CHAT, "handoff")
+    assert "已转给工作人员" in handed
+    [queued] = await list_questions(engine)
+    assert queued.text == WEATHER
+    assert queued.provider == "telegram"
+    assert [kind for kind, _ in await _events(engine)][-2:] == [
+        "question_abstained",
+        "question_handed_off",
+    ]
+    # A second press does not queue the question twice.
+    [again] = await chat.press(CHAT, "handoff")
+    assert "已经转给工作人员" in again
+    assert len(await list_questions(engine)) == 1
+
+
+async def test_typing_for_a_person_hands_off_the_last_unanswered_question(
+    chat: BotHarness, engine: AsyncEngine
+) -> None:
+    await chat.consented(CHAT)
+    [nothing] = await chat.say(CHAT, "转人工")
+    assert "请先把您的问题" in nothing
+    await chat.say(CHAT, WEATHER)
+    [handed] = await chat.say(CHAT, "转人工")
+    assert "已转给工作人员" in handed
+    assert [q.text for q in await list_questions(engine)] == [WEATHER]
+
+
+async def test_another_provinces_details_are_not_guessed(chat: BotHarness) -> None:
+    await chat.consented(CHAT)
+    [reply] = await chat.say(CHAT, "广东灵活就业养老保险缴费基数是多少")
+    assert "外省" in reply or "没有把握" in reply
+
+
+async def test_a_sticker_gets_a_friendly_line(chat: BotHarness) -> None:
+    await chat.consented(CHAT)
+    update = {
+        "update_id": 999_000_001,
+        "message": {
+            "message_id": 77,
+            "date": 1_700_000_000,
+            "chat": {"id": CHAT, "type": "private", "first_name": "A"},
+            "from": {"id": CHAT, "is_bot": False, "first_name": "A"},
+            "sticker": {
+                "file_id": "x",
+                "file_unique_id": "y",
+                "type": "regular",
+                "width": 512,
+                "height": 512,
+                "is_animated": False,
+                "is_video": False,
+            },
+        },
+    }
+    await chat.dispatcher.feed_raw_update(chat.bot, update)
+    [reply] = [m["text"] for m in await chat.new_messages(CHAT)]
+    assert "文字" in reply
