@@ -14,6 +14,7 @@ from ledger.codes import (
 from ledger.columns import HEADERS, Field, HeaderError, HeaderMap
 from ledger.identity import IdentityError, IdNumber, check_character, parse_id_number, parse_phone
 from ledger.importer import ImportResult, default_errors_path, import_ledger
+from ledger.lookup import LedgerContact, resident_by_phone_and_id_suffix, resident_contact
 from ledger.model import Resident
 from ledger.record import RowError, RowParser
 from ledger.source import SourceError, open_ledger
@@ -29,6 +30,7 @@ __all__ = [
     "IdentityError",
     "ImportResult",
     "LabelledCode",
+    "LedgerContact",
     "MedicalScheme",
     "PensionScheme",
     "Resident",
@@ -45,4 +47,6 @@ __all__ = [
     "open_ledger",
     "parse_id_number",
     "parse_phone",
+    "resident_by_phone_and_id_suffix",
+    "resident_contact",
 ]
