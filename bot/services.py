@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from bot.estimate_ledger import LedgerInputs
 from bot.texts import DEFAULT_LANGUAGE
 
 
@@ -65,6 +66,9 @@ class ChatRecords(Protocol):
 
     async def estimate_given(self, chat_id: int, *, prefilled: bool) -> None:
         """Write estimate_given (prefilled: from the linked resident's ledger row)."""
+
+    async def estimate_inputs(self, chat_id: int) -> LedgerInputs | None:
+        """The linked resident's estimate inputs from the ledger (None: no single resident)."""
 
     async def hand_off(self, chat_id: int, question: str) -> int:
         """Queue `question` for staff (the list of `outreach faq questions`); its id."""

@@ -19,10 +19,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from campaigns.events import EventKind, event_row, write_events
 from campaigns.model import CHAT_USERS, INBOUND, SUPPRESSIONS
+from campaigns.personal_estimate import estimate_inputs
 from campaigns.sending import suppress_many
 from campaigns.timing import utc_now
 from core import is_sqlite
 from ledger.model import Resident
+from pension import Category, Scheme, YearMonth
 
 _R = cast(Table, Resident.__table__)
 _C = CHAT_USERS
@@ -42,6 +44,17 @@ class StoredChat:
     consented: bool
     stopped: bool
     resident_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEstimateInputs:
+    """A linked resident's estimate inputs from the ledger: the bot's `LedgerInputs`."""
+
+    birth: YearMonth
+    category: Category
+    scheme: Scheme
+    months_paid: int | None  # None: the ledger does not know how many months were paid
+    region: str | None
 
 
 def address(chat_id: int) -> str:
@@ -150,6 +163,42 @@ class ChatStore:
     async def estimate_given(self, chat_id: int, *, prefilled: bool) -> None:
         await self._event(
             chat_id, EventKind.ESTIMATE_GIVEN, {"channel": CHANNEL, "prefilled": prefilled}
+        )
+
+    async def estimate_inputs(self, chat_id: int) -> StoredEstimateInputs | None:
+        """The inputs an outreach message would use for the chat's resident (personal_estimate)."""
+        query = (
+            select(
+                _R.c.sex,
+                _R.c.birth_date,
+                _R.c.employment_status,
+                _R.c.identity_group,
+                _R.c.pension_scheme,
+                _R.c.pension_status,
+                _R.c.pension_region,
+            )
+            .where(_R.c.telegram_chat_id == chat_id)
+            .limit(2)
+        )
+        async with self._engine.connect() as connection:
+            rows = (await connection.execute(query)).all()
+        if len(rows) != 1:
+            return None
+        row = rows[0]
+        inputs = estimate_inputs(
+            sex=row.sex,
+            birth_date=row.birth_date,
+            employment_status=row.employment_status,
+            identity_group=row.identity_group,
+            pension_scheme=row.pension_scheme,
+            pension_status=row.pension_status,
+        )
+        return StoredEstimateInputs(
+            birth=inputs.birth,
+            category=inputs.category,
+            scheme=inputs.scheme,
+            months_paid=inputs.months_paid if inputs.history_known else None,
+            region=row.pension_region,
         )
 
     async def hand_off(self, chat_id: int, question: str) -> int:
