@@ -16,9 +16,11 @@ import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
+from typing import Literal
 
 import aiohttp
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -31,10 +33,14 @@ from campaigns import (
     LeaderLock,
     LeaderScheduler,
     Pause,
+    ReplyDesk,
+    ReplyRules,
     SendQueue,
     SharedRenderer,
     TokenBucket,
     Upkeep,
+    Verdict,
+    Window,
     utc_now,
 )
 from channels import Channel, GatewaySettings, build_channels, unusable_check
@@ -47,6 +53,7 @@ from core import (
     today,
     upgrade_to_head,
 )
+from faq import Abstained, Answerer
 
 log = get_logger("worker")
 
@@ -79,6 +86,54 @@ class WorkerSettings(BaseSettings):
         )
 
 
+class ReplySettings(BaseSettings):
+    """How residents' SMS questions are answered (environment variables REPLY_*)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="REPLY_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    sms_provider: Literal["aliyun", "tencent", "twilio"] = "tencent"
+    sms_fallback: Literal["aliyun", "tencent", "twilio"] | None = "aliyun"
+    max_sms_parts: int = Field(default=3, ge=1, le=10)
+    window_start: time = time(8, 0)  # Asia/Shanghai
+    window_end: time = time(20, 0)
+    notice_quiet_hours: float = 24.0  # one "staff will follow up" per resident in this time
+    province: str | None = None  # the service's own province, for province-dependent answers
+
+    def rules(self) -> ReplyRules:
+        return ReplyRules(
+            sms_provider=self.sms_provider,
+            sms_fallback=self.sms_fallback,
+            max_sms_parts=self.max_sms_parts,
+            window=Window(start=self.window_start, end=self.window_end),
+            notice_quiet=timedelta(hours=self.notice_quiet_hours),
+        )
+
+
+class FaqKnowledge:
+    """The knowledge base (faq.Answerer) as the replies' `Knowledge`; loaded on first use."""
+
+    def __init__(self, province: str | None = None) -> None:
+        self.province = province
+        self._answerer: Answerer | None = None
+
+    def __call__(self, question: str) -> Verdict:
+        if self._answerer is None:
+            self._answerer = Answerer(province=self.province)
+        reply = self._answerer.ask(question)
+        if isinstance(reply, Abstained):
+            return Verdict(reply.nearest, reply.confidence, reason=reply.reason)
+        entry = reply.entry
+        return Verdict(
+            entry.id,
+            reply.confidence,
+            answer=entry.answer,
+            varies_by_province=entry.varies_by_province,
+            route=entry.route,
+        )
+
+
 @dataclass(slots=True)
 class Worker:
     dispatcher: Dispatcher
@@ -106,6 +161,7 @@ async def build_worker(
     dispatch: DispatchSettings | None = None,
     clock: Callable[[], datetime] = utc_now,
     pacing: WorkerSettings | None = None,
+    replies: ReplySettings | None = None,
 ) -> AsyncIterator[Worker]:
     """Everything a worker needs, closed on exit."""
     async with AsyncExitStack() as stack:
@@ -133,6 +189,10 @@ async def build_worker(
             for provider, channel in channels.items()
         }
         renderer = SharedRenderer()
+        answering = replies or ReplySettings()
+        desk = ReplyDesk(
+            engine, FaqKnowledge(answering.province), rules=answering.rules(), clock=clock
+        )
         dispatcher = Dispatcher(
             engine, queue, pool, renderer, settings=dispatch or pace.dispatch(), clock=clock
         )
@@ -147,6 +207,7 @@ async def build_worker(
             clock=clock,
             requeue_after=timedelta(seconds=pace.requeue_after_seconds),
             unknown_grace=timedelta(seconds=pace.unknown_grace_seconds),
+            desk=desk,
         )
         leader = LeaderLock(redis, "scheduler")
         yield Worker(dispatcher, upkeep, leader, LeaderScheduler(upkeep), channels)

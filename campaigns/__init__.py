@@ -6,6 +6,7 @@ from campaigns.definition import (
     DefinitionError,
     MessageClass,
     Priority,
+    Window,
     load_definition,
     parse_definition,
 )
@@ -16,9 +17,19 @@ from campaigns.personal import VARIABLES, personal_variables
 from campaigns.planner import Exclusion, PlanSummary
 from campaigns.questions import StoredQuestion, close_question, list_questions
 from campaigns.ratelimit import Pause, TokenBucket
-from campaigns.receipts import CampaignCallbacks, apply_inbound, apply_receipts, is_stop
+from campaigns.receipts import (
+    CampaignCallbacks,
+    apply_inbound,
+    apply_receipts,
+    inbound_key,
+    is_stop,
+)
 from campaigns.render import Renderer
 from campaigns.render_errors import MessageTooLong, TemplateError, TemplateNotApproved
+from campaigns.replies import ReplyDesk
+from campaigns.reply_campaigns import ANSWER_TEMPLATE, HANDOFF_TEMPLATE, ReplyRules
+from campaigns.reply_decision import Decision, Knowledge, Triage, Verdict, decide
+from campaigns.reply_text import short_answer
 from campaigns.scheduling import LeaderScheduler, Upkeep
 from campaigns.service import (
     CampaignError,
@@ -35,20 +46,24 @@ from campaigns.service import (
 )
 from campaigns.sms_length import is_gsm7, sms_parts
 from campaigns.stream import SendQueue
-from campaigns.templates import TemplateRegistry
+from campaigns.templates import TemplateRegistry, TemplateUse
 from campaigns.timing import open_hours_per_day, utc_now
 
 __all__ = [
+    "ANSWER_TEMPLATE",
+    "HANDOFF_TEMPLATE",
     "VARIABLES",
     "CampaignCallbacks",
     "CampaignComposer",
     "CampaignDefinition",
     "CampaignError",
+    "Decision",
     "DefinitionError",
     "DispatchSettings",
     "Dispatcher",
     "Exclusion",
     "Gateway",
+    "Knowledge",
     "LeaderLock",
     "LeaderScheduler",
     "MessageClass",
@@ -58,6 +73,8 @@ __all__ = [
     "PlanSummary",
     "Priority",
     "Renderer",
+    "ReplyDesk",
+    "ReplyRules",
     "SendQueue",
     "SharedRenderer",
     "StoredCampaign",
@@ -65,14 +82,20 @@ __all__ = [
     "TemplateError",
     "TemplateNotApproved",
     "TemplateRegistry",
+    "TemplateUse",
     "TokenBucket",
+    "Triage",
     "Upkeep",
+    "Verdict",
+    "Window",
     "apply_inbound",
     "apply_receipts",
     "campaign_status",
     "cancel_campaign",
     "close_question",
     "create_campaign",
+    "decide",
+    "inbound_key",
     "is_gsm7",
     "is_stop",
     "launch_campaign",
@@ -86,6 +109,7 @@ __all__ = [
     "personal_variables",
     "plan_campaign",
     "resume_campaign",
+    "short_answer",
     "sms_parts",
     "utc_now",
 ]

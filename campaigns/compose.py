@@ -15,7 +15,7 @@ from typing import Any
 from campaigns.definition import CampaignDefinition, DefinitionError, MessageClass
 from campaigns.personal import SAMPLE_VARIABLES, personal_variables
 from campaigns.render import Rendered, Renderer
-from campaigns.templates import TemplateRegistry
+from campaigns.templates import TemplateRegistry, TemplateUse
 from pension import load_parameters
 
 _CLASS_ZH = {"notice": "通知", "promotional": "宣传"}
@@ -42,6 +42,11 @@ class CampaignComposer:
     def check(self) -> None:
         """Refuse the campaign now if any channel or provider cannot send its template."""
         spec = self.registry.get(self.definition.template)
+        if spec.use is not TemplateUse.CAMPAIGN:
+            raise DefinitionError(
+                f"模板“{spec.name}”用于答复居民的提问，活动不能使用",
+                f"template {spec.name!r} answers residents' questions; a campaign cannot use it",
+            )
         if self.definition.message_class not in (None, MessageClass(spec.message_class)):
             # The opt-out line and the provider's approval follow the template's class.
             raise DefinitionError(

@@ -40,6 +40,11 @@ class CampaignState(StrEnum):
     CANCELLED = "cancelled"
 
 
+#: `campaigns.created_by` of the standing campaigns that carry replies to residents' questions
+#: (campaigns.reply_campaigns): always running, never completed.
+SYSTEM_REPLIES = "system:replies"
+
+
 class MessageStatus(StrEnum):
     """Where a message is. Later ranks never go back to earlier ones (see `RANK`)."""
 
@@ -196,7 +201,12 @@ class ResidentContact(Base):
 
 
 class InboundMessage(Base):
-    """A resident's reply or question, kept for the chat work to answer (issue 5)."""
+    """A resident's reply or question (issue 5).
+
+    A question is triaged once by the knowledge base (campaigns.replies): answered by SMS
+    (`answered_by` "auto"), or left open for staff, who close it (`answered_by` "staff").
+    `dedupe_key` makes a reply the gateway pushed twice one row.
+    """
 
     __tablename__ = "inbound_messages"
 
@@ -208,6 +218,18 @@ class InboundMessage(Base):
     kind: Mapped[str] = mapped_column(String(16))  # opt_out | question
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    dedupe_key: Mapped[str | None] = mapped_column(String(64))
+    triaged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    triage: Mapped[str | None] = mapped_column(String(16))  # see campaigns.replies.Triage
+    entry_id: Mapped[str | None] = mapped_column(String(64))  # answered with, or nearest
+    answered_by: Mapped[str | None] = mapped_column(String(8))  # auto | staff
+    reply_message_id: Mapped[int | None] = mapped_column(BigInteger)
+
+    __table_args__ = (
+        Index("uq_inbound_dedupe", "provider", "dedupe_key", unique=True),
+        Index("ix_inbound_triage", "kind", "triaged_at"),
+        Index("ix_inbound_resident", "resident_id"),
+    )
 
 
 class ChatUser(Base):

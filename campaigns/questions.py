@@ -1,8 +1,10 @@
 """Residents' questions that came back as replies, for staff to follow up (the hand-off queue).
 
-A reply that is not a stop word is stored by `apply_inbound` as a question. Until the chat work
-answers such questions itself, staff list the open ones, call or write back, and close them;
-closing writes an event so that the results reports count it.
+A reply that is not a stop word is stored by `apply_inbound` as a question. The knowledge base
+answers what it can by SMS (campaigns.replies): such a question is closed with `answered_by`
+"auto" and leaves the open queue, but `--all` still lists it, marked as answered automatically,
+so staff can read what residents were told. Staff list the open ones, call or write back, and
+close them (`answered_by` "staff"); closing writes an event so that the results reports count it.
 """
 
 from __future__ import annotations
@@ -26,6 +28,9 @@ class StoredQuestion:
     text: str
     received_at: datetime
     answered_at: datetime | None
+    answered_by: str | None = None  # "auto" (SMS answer) | "staff"
+    triage: str | None = None  # campaigns.reply_decision.Triage, None before triage
+    entry_id: str | None = None  # the entry answered with, or the nearest one
 
 
 async def list_questions(
@@ -40,7 +45,16 @@ async def list_questions(
         rows = (await connection.execute(query.limit(limit))).all()
     return [
         StoredQuestion(
-            r.id, r.provider, r.sender, r.resident_id, r.text, r.received_at, r.answered_at
+            r.id,
+            r.provider,
+            r.sender,
+            r.resident_id,
+            r.text,
+            r.received_at,
+            r.answered_at,
+            r.answered_by,
+            r.triage,
+            r.entry_id,
         )
         for r in rows
     ]
@@ -57,7 +71,7 @@ async def close_question(engine: AsyncEngine, question_id: int, *, now: datetime
                     INBOUND.c.kind == "question",
                     INBOUND.c.answered_at.is_(None),
                 )
-                .values(answered_at=now)
+                .values(answered_at=now, answered_by="staff")
                 .returning(INBOUND.c.resident_id, INBOUND.c.provider)
             )
         ).first()

@@ -3,11 +3,14 @@
 Status only moves forward: a receipt changes a row only from a status of lower rank (a late
 "sent" never overwrites "delivered", a duplicate "delivered" changes nothing and writes no event).
 A reply that says stop (T, TD, N, R, 退订 ...) puts the sender on the suppression list that every
-send checks; any other reply is kept as the resident's question for the chat work to answer.
+send checks; any other reply is kept as the resident's question, which the leader's `questions`
+job (campaigns.replies) answers by SMS or hands to staff. A reply the gateway pushes twice (it
+retries a push it thinks was lost) is stored once: see `inbound_key`.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -15,7 +18,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, insert, or_, select, update
+from sqlalchemy import Row, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from campaigns.events import EVENT_OF, STATUS_OF, EventKind, event_row, write_events
@@ -23,7 +27,7 @@ from campaigns.model import INBOUND, MESSAGES, RANK, MessageStatus
 from campaigns.sending import suppress_many
 from campaigns.timing import utc_now
 from channels.base import Inbound, Receipt
-from core import in_transaction
+from core import in_transaction, is_sqlite
 from ledger import Resident
 
 _M = MESSAGES
@@ -167,25 +171,54 @@ async def _unrecorded(connection: AsyncConnection, receipt: Receipt) -> Row[Any]
 class InboundResult:
     kind: str  # "opt_out" | "question"
     resident_id: str | None
+    duplicate: bool = False  # the same reply was stored before: nothing was done again
+
+
+#: Gateway fields that identify one reply (Alibaba Cloud SmsUp, Twilio's messaging webhook).
+_REPLY_IDS = ("sequence_id", "message_sid")
+
+
+def inbound_key(inbound: Inbound) -> str | None:
+    """What makes a pushed reply the same reply when the gateway pushes it again.
+
+    A digest of the sender, the gateway's time of the reply, its text and the gateway's own id
+    of it (where it gives one): a retried push repeats all of them. Without a gateway time or
+    id nothing tells a retry from a resident writing the same words again: no key.
+    """
+    ids = [f"{name}={inbound.extra[name]}" for name in _REPLY_IDS if inbound.extra.get(name)]
+    if inbound.at is None and not ids:
+        return None
+    at = inbound.at.isoformat() if inbound.at is not None else ""
+    material = "\n".join([inbound.sender, at, inbound.text, *ids])
+    return hashlib.sha256(material.encode("utf-8")).hexdigest()
 
 
 async def apply_inbound(engine: AsyncEngine, inbound: Inbound, *, now: datetime) -> InboundResult:
-    """Record a resident's reply: a stop word suppresses them; anything else is a question."""
+    """Record a resident's reply: a stop word suppresses them; anything else is a question.
+
+    A reply already stored (the same `inbound_key`) changes nothing and writes no event.
+    """
     channel = "telegram" if inbound.provider == "telegram" else "sms"
     stop = is_stop(inbound.text)
     async with engine.begin() as connection:
         resident_id = await _resident_of(connection, channel, inbound.sender)
         kind = "opt_out" if stop else "question"
-        await connection.execute(
-            insert(INBOUND).values(
+        dialect = sqlite if is_sqlite(str(connection.engine.url)) else postgresql
+        stored = await connection.execute(
+            dialect.insert(INBOUND)
+            .values(
                 provider=inbound.provider,
                 sender=inbound.sender,
                 resident_id=resident_id,
                 text=inbound.text[:2000],
                 kind=kind,
                 received_at=inbound.at or now,
+                dedupe_key=inbound_key(inbound),
             )
+            .on_conflict_do_nothing(index_elements=[INBOUND.c.provider, INBOUND.c.dedupe_key])
         )
+        if stored.rowcount == 0:
+            return InboundResult(kind, resident_id, duplicate=True)
         events = [
             event_row(
                 EventKind.REPLY_RECEIVED,

@@ -39,7 +39,7 @@ from campaigns.render_errors import (
 )
 from campaigns.render_sms import SmsTemplate, parse_sms
 from campaigns.sms_length import sms_parts
-from campaigns.templates import TemplateRegistry
+from campaigns.templates import REPLY_SAMPLE, REPLY_VARIABLES, TemplateRegistry, TemplateUse
 
 #: The opt-out instruction each provider expects at the end of a promotional SMS.
 OPT_OUT = {"aliyun": "回T退订", "tencent": "拒收请回复R", "twilio": "拒收请回复R"}
@@ -94,7 +94,7 @@ class Renderer:
         if found is None:
             source = self._source(name, "sms")
             found = parse_sms(self.env, name, source)
-            self._known(name, found.variables)
+            self._known(name, found.variables, self._allowed(name))
             self._sms[name] = found
         return found
 
@@ -118,7 +118,7 @@ class Renderer:
             self._check_bot(name)
         else:
             raise UnknownTemplateError(f"未知的渠道类型“{kind}”", f"unknown channel kind '{kind}'")
-        self.render(name, kind, provider, SAMPLE_VARIABLES)
+        self.render(name, kind, provider, SAMPLE_VARIABLES | REPLY_SAMPLE)
 
     def used_variables(self, name: str) -> frozenset[str]:
         """Variables any file of `name` uses: what a message of it needs frozen at launch.
@@ -150,7 +150,7 @@ class Renderer:
         if kind != "sms":
             raise UnknownTemplateError(f"未知的渠道类型“{kind}”", f"unknown channel kind '{kind}'")
         approval = self.registry.approval(name, provider)
-        body, params = self.sms_template(name).fill(variables, provider)
+        body, params = self.sms_template(name).fill(variables, provider, cap=approval.variable_max)
         text = body + self._opt_out(name, provider)
         signed = f"【{approval.sign_name}】{text}"
         parts = sms_parts(signed)
@@ -186,13 +186,18 @@ class Renderer:
             ) from exc
         return source
 
-    def _known(self, name: str, used: Collection[str]) -> None:
-        unknown = sorted(set(used) - self.variables)
+    def _allowed(self, name: str) -> frozenset[str]:
+        """The variables `name` may use: reply templates may also use the reply variables."""
+        if self.registry.get(name).use is TemplateUse.REPLY:
+            return self.variables | frozenset(REPLY_VARIABLES)
+        return self.variables
+
+    def _known(self, name: str, used: Collection[str], allowed: frozenset[str]) -> None:
+        unknown = sorted(set(used) - allowed)
         if unknown:
             listed = ", ".join(unknown)
             raise UnknownVariableError(
-                f"模板“{name}”用了未知变量：{listed}"
-                f"（可用变量：{', '.join(sorted(self.variables))}）",
+                f"模板“{name}”用了未知变量：{listed}（可用变量：{', '.join(sorted(allowed))}）",
                 f"template '{name}' uses unknown variable(s): {listed}",
             )
 
@@ -209,7 +214,7 @@ class Renderer:
             seen.add(path)
             tree = self._parse_bot(name, path)
             found = meta.find_undeclared_variables(tree)
-            self._known(name, found)
+            self._known(name, found, self._allowed(name))
             used.update(found)
             for included in meta.find_referenced_templates(tree):
                 if included is None:

@@ -80,10 +80,13 @@ class SmsTemplate:
         return "".join(out)
 
     def fill(
-        self, values: Mapping[str, str], provider: str
+        self, values: Mapping[str, str], provider: str, *, cap: int | None = None
     ) -> tuple[str, tuple[tuple[str, str], ...]]:
-        """The body with values put in, and the (name, value) parameters in template order."""
-        cap = VARIABLE_CAP.get(provider)
+        """The body with values put in, and the (name, value) parameters in template order.
+
+        `cap` is the approval's own limit on a value's length; None: the provider's usual one.
+        """
+        cap = cap if cap is not None else VARIABLE_CAP.get(provider)
         out: list[str] = []
         params: list[tuple[str, str]] = []
         for piece in self.pieces:

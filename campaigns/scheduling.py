@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from redis.asyncio import Redis
@@ -26,6 +26,12 @@ from campaigns.upkeep import enqueue_due, expire, finish_campaigns, reclaim_leas
 from core import RESIDENT_TZ, get_logger
 
 log = get_logger("campaigns.scheduling")
+
+
+class QuestionDesk(Protocol):
+    """Answers residents' SMS questions or hands them to staff (campaigns.replies.ReplyDesk)."""
+
+    async def triage(self) -> int: ...
 
 
 class Upkeep:
@@ -45,6 +51,7 @@ class Upkeep:
         requeue_after: timedelta = timedelta(minutes=5),
         unknown_grace: timedelta = timedelta(seconds=30),
         marker: str = "outreach:send:epoch",
+        desk: QuestionDesk | None = None,
     ) -> None:
         self.engine = engine
         self.redis = redis
@@ -58,6 +65,7 @@ class Upkeep:
         self.requeue_after = requeue_after
         self.unknown_grace = unknown_grace
         self.marker = marker
+        self.desk = desk
 
     async def sweep(self, max_rounds: int = 50) -> int:
         """Enqueue due rows; after a detected Redis flush, every due row at once."""
@@ -129,9 +137,14 @@ class Upkeep:
     async def expire(self) -> int:
         return await expire(self.engine, now=self.clock())
 
+    async def questions(self) -> int:
+        """Triage residents' new SMS questions (their replies are queued like any message)."""
+        return await self.desk.triage() if self.desk is not None else 0
+
     async def run_all_once(self) -> None:
         """Every job once, in a sensible order (the demo and tests drive time this way)."""
         await self.start_due()
+        await self.questions()
         await self.leases()
         await self.unknown()
         await self.sweep()
@@ -142,6 +155,7 @@ class Upkeep:
 #: (job, seconds between runs)
 JOBS: tuple[tuple[str, float], ...] = (
     ("sweep", 1.0),
+    ("questions", 1.0),
     ("start_due", 5.0),
     ("finish", 5.0),
     ("leases", 10.0),

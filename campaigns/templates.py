@@ -5,6 +5,11 @@ so the registry records, per template: the message class (notice or promotional,
 reason), the built-in segment it was written for, its file per channel kind, and each provider's
 approval (template code and sign name). Sending through a provider that has not approved the
 template is refused here, before any gateway is asked.
+
+A template's `use` is `campaign` (the default: written for a segment) or `reply` (answers to a
+resident's own SMS question; no segment, and it may use the reply variables, `REPLY_VARIABLES`).
+An approval may raise the provider's limit on one variable's length (`variable_max`) where the
+provider's account allows it (Tencent Cloud for organisation-verified accounts).
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -30,12 +36,26 @@ _NAME = re.compile(r"[a-z][a-z0-9_]{0,63}")
 _CODE = {"aliyun": re.compile(r"SMS_\d{1,20}"), "tencent": re.compile(r"\d{1,20}"), "twilio": None}
 
 
+class TemplateUse(StrEnum):
+    CAMPAIGN = "campaign"  # a campaign's message to a segment
+    REPLY = "reply"  # an answer to a resident's own SMS question
+
+
+#: Variables a reply template may use besides the personal ones: the short answer.
+REPLY_VARIABLES: tuple[str, ...] = ("answer",)
+REPLY_SAMPLE: dict[str, str] = {
+    "answer": "以前交的年限不会作废，个人账户里的钱和利息也都保留。详询12333。",
+}
+
+
 @dataclass(frozen=True, slots=True)
 class Approval:
-    """A provider's approval: the template code (None where the provider has none) and sign."""
+    """A provider's approval: the template code (None where the provider has none) and sign;
+    `variable_max` is this approval's limit on a variable's length (None: the provider's)."""
 
     template_code: str | None
     sign_name: str
+    variable_max: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,9 +66,10 @@ class TemplateSpec:
     description: str
     message_class: MessageClass
     class_reason: str
-    segment: str
+    segment: str | None  # None for reply templates
     files: Mapping[str, str]
     approvals: Mapping[str, Approval]
+    use: TemplateUse = TemplateUse.CAMPAIGN
 
 
 class TemplateRegistry:
@@ -94,6 +115,10 @@ class TemplateRegistry:
 
     def __iter__(self) -> Iterator[TemplateSpec]:
         return iter(self._specs.values())
+
+    def campaign_templates(self) -> tuple[TemplateSpec, ...]:
+        """The templates campaigns may use (not the replies to residents' questions)."""
+        return tuple(s for s in self._specs.values() if s.use is TemplateUse.CAMPAIGN)
 
     def get(self, name: str) -> TemplateSpec:
         """The entry of `name`; an unknown name lists the known ones."""
@@ -154,12 +179,21 @@ def _spec(entry: Any, root: Path) -> TemplateSpec:
             f"template '{name}': message_class must be notice or promotional",
         ) from None
     reason = _text(entry, "class_reason", name)
-    segment = _text(entry, "segment", name)
-    if segment not in builtin_segments():
+    try:
+        use = TemplateUse(str(entry.get("use", TemplateUse.CAMPAIGN.value)))
+    except ValueError:
         raise RegistryError(
-            f"模板“{name}”对应的人群“{segment}”不是内置人群",
-            f"template '{name}': segment '{segment}' is not a built-in segment",
-        )
+            f"模板“{name}”的 use 应为 campaign（活动）或 reply（答复居民提问）",
+            f"template '{name}': use must be campaign or reply",
+        ) from None
+    segment: str | None = None
+    if use is TemplateUse.CAMPAIGN:
+        segment = _text(entry, "segment", name)
+        if segment not in builtin_segments():
+            raise RegistryError(
+                f"模板“{name}”对应的人群“{segment}”不是内置人群",
+                f"template '{name}': segment '{segment}' is not a built-in segment",
+            )
     return TemplateSpec(
         name=name,
         description=description,
@@ -168,6 +202,7 @@ def _spec(entry: Any, root: Path) -> TemplateSpec:
         segment=segment,
         files=_files(entry.get("files"), name, root),
         approvals=_approvals(entry.get("approvals") or {}, name),
+        use=use,
     )
 
 
@@ -232,5 +267,15 @@ def _approvals(raw: Any, name: str) -> dict[str, Approval]:
                 f"模板“{name}”在 {provider} 的模板编号格式不对：{code!r}",
                 f"template '{name}': bad {provider} template_code {code!r}",
             )
-        approvals[provider] = Approval(template_code=code, sign_name=sign.strip())
+        variable_max = item.get("variable_max")
+        if variable_max is not None and (
+            isinstance(variable_max, bool) or not isinstance(variable_max, int) or variable_max < 1
+        ):
+            raise RegistryError(
+                f"模板“{name}”在 {provider} 的 variable_max 应为正整数",
+                f"template '{name}': the {provider} variable_max must be a positive integer",
+            )
+        approvals[provider] = Approval(
+            template_code=code, sign_name=sign.strip(), variable_max=variable_max
+        )
     return approvals

@@ -6,7 +6,8 @@
 - `reclaim_leases`: a `sending` row whose worker died becomes `unknown` (it may have gone out).
 - `resolve_unknown` (campaigns.unknown) asks the gateways about `unknown` rows.
 - `expire`: no receipt within 72 hours → `expired`.
-- `finish_campaigns`: a running campaign with nothing left to send is completed.
+- `finish_campaigns`: a running campaign with nothing left to send is completed (not the
+  standing reply campaigns, which wait for the next question).
 """
 
 from __future__ import annotations
@@ -19,7 +20,14 @@ from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from campaigns.events import EventKind, event_row, write_events
-from campaigns.model import CAMPAIGNS, MESSAGES, CampaignState, MessageStatus, locked_messages
+from campaigns.model import (
+    CAMPAIGNS,
+    MESSAGES,
+    SYSTEM_REPLIES,
+    CampaignState,
+    MessageStatus,
+    locked_messages,
+)
 from core import in_transaction
 
 _M = MESSAGES
@@ -159,11 +167,12 @@ async def finish_campaigns(
 ) -> list[int]:
     """Running campaigns with nothing left to send: completed (or rescheduled if recurring)."""
     pending = exists().where(_M.c.campaign_id == _K.c.id, _M.c.status.in_(_OPEN))
+    finite = or_(_K.c.created_by.is_(None), _K.c.created_by != SYSTEM_REPLIES)
     async with engine.begin() as connection:
         done = [
             r.id
             for r in await connection.execute(
-                select(_K.c.id).where(_K.c.state == CampaignState.RUNNING.value, ~pending)
+                select(_K.c.id).where(_K.c.state == CampaignState.RUNNING.value, ~pending, finite)
             )
         ]
         for campaign_id in done:

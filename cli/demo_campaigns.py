@@ -24,7 +24,7 @@ from campaigns import (
     load_campaign,
     parse_definition,
 )
-from campaigns.model import MESSAGES
+from campaigns.model import INBOUND, MESSAGES
 from cli.context import console
 from cli.local_stack import local_stack
 from core import RESIDENT_TZ, create_redis, load_settings
@@ -51,7 +51,7 @@ async def run_campaigns(engine: AsyncEngine, workdir: Path, day: date) -> None:
             f"（模拟发送时间 / sending as of {clock_at.astimezone(RESIDENT_TZ):%Y-%m-%d %H:%M}）"
         )
         ids: list[int] = []
-        for spec in registry:
+        for spec in registry.campaign_templates():
             definition = parse_definition(
                 {
                     "name": spec.description[:60],
@@ -104,6 +104,7 @@ async def run_campaigns(engine: AsyncEngine, workdir: Path, day: date) -> None:
             stop.set()
             await task
         await _report(engine, ids, clock_at, stack.logs)
+        await _report_questions(engine)
     await redis.aclose()
 
 
@@ -176,3 +177,30 @@ async def _report(
         "   暂缓的是近 7 天内已被其他活动联系过的居民（频次上限），到期后自动发送。\n"
         "   Held messages wait for the 7-day frequency cap of residents another campaign reached."
     )
+
+
+async def _report_questions(engine: AsyncEngine) -> None:
+    """What became of the residents' SMS questions: answered by SMS, or waiting for staff."""
+    async with engine.connect() as connection:
+        rows = (
+            await connection.execute(
+                select(INBOUND.c.id, INBOUND.c.triage, INBOUND.c.entry_id, MESSAGES.c.body)
+                .select_from(
+                    INBOUND.outerjoin(MESSAGES, MESSAGES.c.id == INBOUND.c.reply_message_id)
+                )
+                .where(INBOUND.c.kind == "question")
+                .order_by(INBOUND.c.id)
+            )
+        ).all()
+    for row in rows:
+        outcome = {
+            "answered": "已短信自动答复 / answered by SMS",
+            "abstained": "没把握，转工作人员 / handed to staff",
+            "estimate": "需个人测算，转工作人员 / needs an estimate: staff",
+        }.get(row.triage or "", row.triage or "待处理 / waiting")
+        console.print(
+            f"   居民提问 {row.id} / question {row.id}: {outcome}（{row.entry_id or '-'}）",
+            highlight=False,
+        )
+        if row.body:
+            console.print(f"   回复短信 / reply SMS: {row.body}", highlight=False)

@@ -62,8 +62,10 @@ def questions(
 ) -> None:
     """居民回复中的提问，待工作人员跟进 / Residents' questions waiting for staff.
 
-    每条附知识库的建议答案或“不确定”；手机号、身份证号均已脱敏。
+    每条附知识库的建议答案或“不确定”；手机号、身份证号均已脱敏。已由短信自动答复的提问
+    不在待跟进之列，--all 时标为“已自动答复”。
     Each comes with the knowledge base's suggestion or "not sure"; phones and ID numbers masked.
+    Questions answered by SMS automatically are not waiting; --all lists them as auto-answered.
     """
 
     async def body() -> list[StoredQuestion]:
@@ -94,7 +96,7 @@ def questions(
             r["from"],
             r["question"],
             suggestion,
-            "已跟进 done" if r["followed_up"] else "待跟进 open",
+            _STATES[r["answered_by"]] if r["followed_up"] else "待跟进 open",
         )
     console.print(table)
 
@@ -115,6 +117,10 @@ def close(
             f"no open question with id {question_id}",
         )
     console.print(f"提问 {question_id} 已标记为已跟进 / Question {question_id} marked followed up")
+
+
+#: How a closed question was closed: by the SMS answer, or by staff (older rows: None).
+_STATES = {"auto": "已自动答复 auto-answered", "staff": "已跟进 done", None: "已跟进 done"}
 
 
 def _answerer() -> Answerer:
@@ -138,4 +144,6 @@ def _question_row(q: StoredQuestion, answerer: Answerer) -> dict[str, Any]:
         "nearest": reply.nearest if isinstance(reply, Abstained) else None,
         "confidence": round(reply.confidence, 3),
         "followed_up": q.answered_at is not None,
+        "answered_by": q.answered_by,  # "auto": answered by SMS; "staff": closed by staff
+        "triage": q.triage,
     }
