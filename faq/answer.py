@@ -7,8 +7,10 @@ the question to outreach staff. Two more rules keep answers honest:
 
 - a question about the resident's own money matches an entry with `route: estimate`: the caller
   runs the pension estimator with the resident's data (never a canned amount);
-- a question that names another province gets no province-dependent answer: our entries give
-  the national rule, which may not hold there.
+- a question that names another province (or one of its big cities) gets no province-dependent
+  answer: our entries give the national rule, which may not hold there;
+- a question about a subject we never answer (weather, loans, taxes, medical advice, commercial
+  insurance, another resident's affairs: OFF_TOPIC) is abstained on, whatever words it shares.
 """
 
 from __future__ import annotations
@@ -42,6 +44,24 @@ OTHER_PROVINCE = (
 PROVINCES = tuple(
     "北京 天津 上海 重庆 河北 山西 辽宁 吉林 黑龙江 江苏 浙江 安徽 福建 江西 山东 河南 湖北 "  # noqa: SIM905
     "湖南 广东 海南 四川 贵州 云南 陕西 甘肃 青海 台湾 内蒙古 广西 西藏 宁夏 新疆 香港 澳门".split()
+)
+
+#: Words of subjects the knowledge base never answers, whatever else a question shares with it
+#: (a loan "with" social insurance is still a loan): weather, loans and credit, the housing
+#: fund, taxes, medical advice, commercial insurance, job hunting, investments, chit-chat, and
+#: other residents' affairs (a neighbour's pension is theirs to ask about, not ours to guess).
+#: None of them may appear in an entry (tests/faq/test_shipped.py checks).
+OFF_TOPIC = tuple(
+    "天气 下雨 下雪 气温 带伞 刮风 台风 降温 "  # noqa: SIM905
+    "贷款 借钱 借款 网贷 信用卡 征信 逾期 房贷 车贷 "
+    "公积金 "
+    "个税 所得税 交税 纳税 缴税 扣税 退税 什么税 多少税 税率 "
+    "吃药 什么药 降压药 药效 发烧 头晕 头疼 头痛 咳嗽 血压 血糖 糖尿病 手术 治疗 症状 "
+    "商业保险 意外险 医疗险 重疾险 年金险 车险 寿险 惠民保 保险公司 "
+    "找工作 招聘 招工 找活 "
+    "股票 基金 理财 "
+    "笑话 机器人 聊聊 心情 "
+    "邻居 隔壁 别人家".split()
 )
 
 #: Cities residents name instead of their province (capitals and the big migrant-work cities),
@@ -102,7 +122,7 @@ class Abstained:
     answer: str
     answer_en: str
     confidence: float
-    reason: str  # "low_confidence" | "other_province" | "empty"
+    reason: str  # "low_confidence" | "off_topic" | "other_province" | "empty"
     nearest: str | None = None  # the best entry's id, for staff handling the hand-off
 
     def as_dict(self) -> dict[str, Any]:
@@ -166,6 +186,10 @@ class Answerer:
         if not question.strip():
             return Abstained(NOT_SURE, NOT_SURE_EN, 0.0, "empty")
         entry, confidence = self.score(question)
+        if self.off_topic(question):
+            return Abstained(
+                NOT_SURE, NOT_SURE_EN, confidence, "off_topic", entry.id if entry else None
+            )
         if entry is None or confidence < self.threshold:
             return Abstained(
                 NOT_SURE,
@@ -177,6 +201,12 @@ class Answerer:
         if self.withheld(entry, question):
             return Abstained(OTHER_PROVINCE, NOT_SURE_EN, confidence, "other_province", entry.id)
         return Answered(entry, confidence)
+
+    @staticmethod
+    def off_topic(question: str) -> bool:
+        """Whether `question` is about a subject we never answer (see OFF_TOPIC)."""
+        text = normalise(question)
+        return any(word in text for word in OFF_TOPIC)
 
     def withheld(self, entry: Entry, question: str) -> bool:
         """Whether `entry`'s answer must not be given to `question` however sure we are: the

@@ -53,7 +53,7 @@ def test_a_misspelt_colloquial_question_finds_its_entry(answerer: Answerer) -> N
 
 
 def test_out_of_scope_questions_are_abstained_on_honestly(answerer: Answerer) -> None:
-    for question in ("明天会下雨吗", "我头疼吃什么药好", "", "   "):
+    for question in ("明天会下雨吗", "我头疼吃什么药好", "社保能贷款吗", "", "   "):
         reply = answerer.ask(question)
         assert isinstance(reply, Abstained), question
         assert "12333" in reply.answer
