@@ -75,3 +75,6 @@ class ChatRecords(Protocol):
 
     async def link(self, chat_id: int, resident_id: str) -> None:
         """Link the chat to the ledger resident and write account_linked."""
+
+    async def unlink(self, chat_id: int) -> None:
+        """Undo the chat's link to its ledger resident and write account_unlinked."""

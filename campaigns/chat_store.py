@@ -33,6 +33,8 @@ _S = SUPPRESSIONS
 #: Suppressions of a chat that only its owner's consent lifts (not a staff decision).
 _LIFTED_BY_CONSENT = ("telegram_stop", "telegram_block", "telegram_reply")
 CHANNEL = "telegram"
+#: The chat gave up its link (/unlink); beside EventKind.ACCOUNT_LINKED, which events.py holds.
+ACCOUNT_UNLINKED = "account_unlinked"
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,6 +253,22 @@ class ChatStore:
                         now,
                         resident_id=resident_id,
                         data={"channel": CHANNEL},
+                    )
+                ],
+            )
+
+    async def unlink(self, chat_id: int) -> None:
+        now = self._clock()
+        async with self._engine.begin() as connection:
+            resident_id = await _resident(connection, chat_id)
+            await connection.execute(
+                update(_R).where(_R.c.telegram_chat_id == chat_id).values(telegram_chat_id=None)
+            )
+            await write_events(
+                connection,
+                [
+                    event_row(
+                        ACCOUNT_UNLINKED, now, resident_id=resident_id, data={"channel": CHANNEL}
                     )
                 ],
             )
