@@ -5,6 +5,7 @@
 """
 
 from bot.dispatcher import build_dispatcher
+from bot.running import BotRunner
 from bot.services import ChatRecords, ChatUser, StoredChat
 from bot.settings import WEBHOOK_PATH, BotSettings
 from bot.texts import COMMON, Texts
@@ -13,6 +14,7 @@ from bot.webhook import add_webhook_route, set_webhook
 __all__ = [
     "COMMON",
     "WEBHOOK_PATH",
+    "BotRunner",
     "BotSettings",
     "ChatRecords",
     "ChatUser",

@@ -1,0 +1,52 @@
+"""Run the bot inside a bigger process (`outreach serve`, the demo): polling or webhook.
+
+`BotRunner.start` returns once the bot is taking updates; `stop` hands back cleanly. In polling
+mode the dispatcher long-polls in a task of this process; in webhook mode the web app already
+has the route (`add_webhook_route`) and Telegram is told where it is.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+from aiogram import Bot, Dispatcher
+
+from bot.webhook import set_webhook
+from core import get_logger
+
+log = get_logger("bot")
+
+
+class BotRunner:
+    def __init__(self, bot: Bot, dispatcher: Dispatcher) -> None:
+        self.bot = bot
+        self.dispatcher = dispatcher
+        self._polling: asyncio.Task[None] | None = None
+
+    async def start_polling(self) -> None:
+        """Drop any webhook (it would make getUpdates fail with 409) and poll in a task."""
+        await self.bot.delete_webhook()
+        self._polling = asyncio.create_task(
+            self.dispatcher.start_polling(
+                self.bot, handle_signals=False, close_bot_session=False, polling_timeout=10
+            ),
+            name="bot-polling",
+        )
+        log.info("bot_polling")
+
+    async def start_webhook(self, url: str, secret: str) -> None:
+        await set_webhook(self.bot, self.dispatcher, url=url, secret=secret)
+        log.info("bot_webhook", url=url)
+
+    async def stop(self) -> None:
+        if self._polling is not None:
+            try:
+                # Lets the update in hand finish, then ends the long poll.
+                await self.dispatcher.stop_polling()
+            except RuntimeError:  # not polling yet (or any more): nothing in hand
+                self._polling.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._polling
+            self._polling = None
+        await self.bot.session.close()
