@@ -27,6 +27,7 @@ from channels.sandbox import (
     create_telegram_app,
     serve,
 )
+from chat import transactional_approvals
 from web import create_app
 from web.providers import all_providers
 
@@ -45,7 +46,8 @@ class LocalStack:
 
 
 def approved_templates(provider: str) -> tuple[dict[str, str], set[str]]:
-    """What `provider` approved per our registry: template code -> content, and sign names."""
+    """What `provider` approved per our registry (campaign and transactional templates):
+    template code -> content, and sign names."""
     registry = TemplateRegistry.load()
     renderer = Renderer(registry, max_sms_parts=10)
     templates: dict[str, str] = {}
@@ -57,7 +59,8 @@ def approved_templates(provider: str) -> tuple[dict[str, str], set[str]]:
         signs.add(approval.sign_name)
         if approval.template_code:
             templates[approval.template_code] = renderer.provider_content(spec.name, provider)
-    return templates, signs
+    more_templates, more_signs = transactional_approvals(provider)  # the chat's verification code
+    return templates | more_templates, signs | more_signs
 
 
 @asynccontextmanager
