@@ -83,3 +83,31 @@ def test_closing_a_question_takes_it_off_the_list_and_counts_it(database_url: st
         return kinds
 
     assert asyncio.run(events()).count("question_followed_up") == 1
+
+
+def test_questions_answered_by_sms_leave_the_queue_but_show_as_auto_answered(
+    database_url: str,
+) -> None:
+    async def triage() -> None:
+        from campaigns import ReplyDesk
+        from worker import FaqKnowledge
+
+        engine = create_engine(database_url)
+        await add_residents(engine, [resident(2, name="李秀英")])
+        question = Inbound("aliyun", "13900000002", "断缴了三年，以前交的还算不算")
+        await apply_inbound(engine, question, now=NOW)
+        await ReplyDesk(engine, FaqKnowledge(), clock=lambda: NOW).triage()
+        await engine.dispose()
+
+    asyncio.run(triage())
+    waiting = {r["from"]: r for r in listed()}
+    # Resident 1 said stop (no SMS: staff decide); the stranger's weather is not known.
+    assert set(waiting) == {"139****0001", "137****0002"}
+    assert waiting["139****0001"]["triage"] == "suppressed"
+    everything = {r["from"]: r for r in listed("--all")}
+    answered = everything["139****0002"]
+    assert answered["followed_up"] is True
+    assert answered["answered_by"] == "auto"
+    assert answered["triage"] == "answered"
+    table = runner.invoke(app, ["faq", "questions", "--all"], env={"COLUMNS": "250"})
+    assert "已自动答复" in table.stdout

@@ -122,7 +122,7 @@ async def test_a_question_gets_exactly_one_answer_despite_duplicate_pushes_and_r
             async with http.post(url, json=push) as answer:
                 return answer.status
 
-        assert await asyncio.gather(deliver(), deliver()) == [200, 200]
+        assert list(await asyncio.gather(deliver(), deliver())) == [200, 200]
         assert await deliver() == 200
     assert await inbound_count(engine) == 1
 
