@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import model_validator
+from pydantic import field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from pension import PensionError, province_code
 
 #: Where `outreach serve` takes Telegram's webhook posts.
 WEBHOOK_PATH = "/telegram/webhook"
@@ -26,6 +28,17 @@ class BotSettings(BaseSettings):
     webhook_secret: str | None = None
     throttle_limit: int = 8  # updates one person may send per window
     throttle_window: int = 10  # seconds
+    # Pension parameters of the estimate dialogue when a linked resident's ledger row names no
+    # province (and for chats not linked): a pinyin code or Chinese name, e.g. yunnan / 云南.
+    province: str = "national"
+
+    @field_validator("province")
+    @classmethod
+    def _known_province(cls, value: str) -> str:
+        try:
+            return province_code(value)
+        except PensionError as error:
+            raise ValueError(f"BOT_PROVINCE: {error.zh} / {error.en}") from None
 
     @model_validator(mode="after")
     def _webhook_needs_secret(self) -> BotSettings:

@@ -9,10 +9,12 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from pydantic import ValidationError
 from redis.asyncio import Redis
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot import BotSettings
 from campaigns.model import EVENTS
 from ledger.model import Resident
 from pension import (
@@ -322,3 +324,9 @@ async def link_resident(engine: AsyncEngine, *, region: str) -> None:
                 pension_region=region,
             )
         )
+
+
+def test_the_configured_province_is_checked_when_the_bot_starts() -> None:
+    assert BotSettings(province="云南").province == "yunnan"
+    with pytest.raises(ValidationError, match="BOT_PROVINCE"):
+        BotSettings(province="火星")
