@@ -13,6 +13,7 @@ from aiohttp import web
 
 from channels.sandbox import (
     SMS_PROVIDERS,
+    FloodLimits,
     ReceiptOptions,
     SandboxConfig,
     TelegramSandboxConfig,
@@ -110,11 +111,20 @@ def telegram(
         DEFAULT_BOT_TOKEN
     ),
     seed: Annotated[int | None, typer.Option(help="随机种子 / Random seed.")] = None,
+    flood: Annotated[
+        bool,
+        typer.Option(
+            help="限速：全局每秒 30 条、每个会话每秒 1 条 / Telegram's flood limits "
+            "(30 messages a second overall, 1 a second per chat); --no-flood for benchmarks."
+        ),
+    ] = True,
 ) -> None:
     """启动 Telegram Bot API 模拟器 / Run the Telegram Bot API stand-in."""
     config = TelegramSandboxConfig(
         token=token, sandbox=SandboxConfig(provider="telegram", log_path=log, seed=seed)
     )
+    if not flood:
+        config.flood = FloodLimits(overall_per_second=0, per_chat_per_second=0)
     _serve(create_telegram_app(config), host, port, "Telegram Bot API 模拟器 / stand-in")
 
 

@@ -1,0 +1,274 @@
+"""Webhook throughput of one bot process: prints one JSON object.
+
+    python benchmarks/bot.py [--updates 5000] [--concurrency 32] [--chats 1000]
+                             [--database-url URL] [--redis-url URL]
+
+Three processes, as in production: the Telegram stand-in (`outreach sandbox telegram`), one
+`outreach serve` in webhook mode (the bot process; its worker idles), and this load generator,
+which posts updates to the webhook as Telegram does (secret token header, one update a post)
+with `--concurrency` posts in flight. Every update is a question from a consented chat, drawn
+from faq/data/questions.yaml, so each one costs what a real question costs: the throttle's
+Redis round trip, the chat's row, the knowledge base, an event row and a sendMessage to the
+stand-in before the webhook answers (updates are handled before the answer, not in the
+background). The figures: updates per second over the measured run (after a warm-up), and the
+latency of each post (p50, p95, p99, max). The run checks that the stand-in received one
+message per update.
+
+The database defaults to a fresh PostgreSQL database (dropped afterwards) on this machine's
+server; the Redis to database 12 of the local server (flushed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import signal
+import socket
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from redis.asyncio import Redis
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import insert, text  # noqa: E402
+
+from campaigns.model import CHAT_USERS  # noqa: E402
+from core import create_engine, upgrade_to_head  # noqa: E402
+from faq.evaluate import load_questions  # noqa: E402
+
+TOKEN = "7000000001:bench-token"
+SECRET = "bench-secret"
+ADMIN_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+OUTREACH = str(Path(sys.executable).parent / "outreach")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+async def fresh_postgres() -> tuple[str, str]:
+    name = f"outreach_bench_bot_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+    async with admin.connect() as connection:
+        await connection.execute(text(f'CREATE DATABASE "{name}"'))
+    await admin.dispose()
+    return name, f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
+
+
+async def drop_postgres(name: str) -> None:
+    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+    async with admin.connect() as connection:
+        await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    await admin.dispose()
+
+
+async def prepare(database_url: str, chats: int) -> None:
+    """Migrate, and let `chats` chats accept the privacy notice."""
+    engine = create_engine(database_url)
+    await upgrade_to_head(engine)
+    now = datetime.now(UTC)
+    rows = [
+        {"chat_id": 10_000 + n, "language": "zh", "consented_at": now, "updated_at": now}
+        for n in range(chats)
+    ]
+    async with engine.begin() as connection:
+        await connection.execute(insert(CHAT_USERS), rows)
+    await engine.dispose()
+
+
+async def wait_for(url: str, process: asyncio.subprocess.Process, limit: float = 60) -> None:
+    async with aiohttp.ClientSession() as http:
+        deadline = time.monotonic() + limit
+        while time.monotonic() < deadline:
+            if process.returncode is not None:
+                raise SystemExit(f"{url}: the process exited with {process.returncode}")
+            try:
+                async with http.get(url) as response:
+                    if response.status < 500:
+                        return
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.2)
+    raise SystemExit(f"{url} did not come up")
+
+
+def updates(count: int, chats: int, first_id: int) -> list[dict[str, Any]]:
+    questions = [q.text for q in load_questions()]
+    rng = random.Random(20261204)
+    made = []
+    for n in range(count):
+        chat = 10_000 + n % chats
+        made.append(
+            {
+                "update_id": first_id + n,
+                "message": {
+                    "message_id": first_id + n,
+                    "date": 1_764_800_000,
+                    "chat": {"id": chat, "type": "private", "first_name": "居民"},
+                    "from": {"id": chat, "is_bot": False, "first_name": "居民"},
+                    "text": rng.choice(questions),
+                },
+            }
+        )
+    return made
+
+
+async def post_all(
+    url: str, batch: list[dict[str, Any]], concurrency: int
+) -> tuple[float, list[float], int]:
+    """Post every update with `concurrency` in flight: (seconds, latencies in ms, failures)."""
+    latencies: list[float] = []
+    failures = 0
+    queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+    for update in batch:
+        queue.put_nowait(update)
+    headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+
+    async def poster(http: aiohttp.ClientSession) -> None:
+        nonlocal failures
+        while not queue.empty():
+            update = queue.get_nowait()
+            started = time.perf_counter()
+            async with http.post(url, json=update, headers=headers) as response:
+                await response.read()
+                if response.status != 200:
+                    failures += 1
+            latencies.append((time.perf_counter() - started) * 1000)
+
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    async with aiohttp.ClientSession(connector=connector) as http:
+        started = time.perf_counter()
+        await asyncio.gather(*(poster(http) for _ in range(concurrency)))
+        seconds = time.perf_counter() - started
+    return seconds, latencies, failures
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+async def sent_messages(stand_in: str) -> int:
+    async with aiohttp.ClientSession() as http, http.get(f"{stand_in}/_sandbox/stats") as r:
+        stats: dict[str, int] = await r.json()
+    return int(stats.get("calls_sendMessage", 0))
+
+
+async def run(args: argparse.Namespace) -> dict[str, Any]:
+    dropped: str | None = None
+    database_url = args.database_url
+    if database_url is None:
+        dropped, database_url = await fresh_postgres()
+    processes: list[asyncio.subprocess.Process] = []
+    error_log = Path(tempfile.mkdtemp()) / "serve.log"  # the bot process's stderr
+    try:
+        redis = Redis.from_url(args.redis_url)
+        await redis.flushdb()  # no throttle counts or dialogue state from an earlier run
+        await redis.aclose()
+        await prepare(database_url, args.chats)
+        stand_port, serve_port = free_port(), free_port()
+        stand_in = f"http://127.0.0.1:{stand_port}"
+        base = f"http://127.0.0.1:{serve_port}"
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "REDIS_URL": args.redis_url,
+            "LOG_LEVEL": "WARNING",
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_API_URL": stand_in,
+            "BOT_MODE": "webhook",
+            "BOT_WEBHOOK_SECRET": SECRET,
+            "PUBLIC_BASE_URL": base,
+        }
+        quiet = asyncio.subprocess.DEVNULL
+        errors = error_log.open("wb")
+        processes.append(
+            await asyncio.create_subprocess_exec(
+                OUTREACH,
+                "sandbox",
+                "telegram",
+                "--port",
+                str(stand_port),
+                "--token",
+                TOKEN,
+                "--no-flood",  # the bot process's capacity, not Telegram's 30 messages a second
+                env=env,
+                stdout=quiet,
+                stderr=quiet,
+            )
+        )
+        await wait_for(f"{stand_in}/_sandbox/stats", processes[0])
+        processes.append(
+            await asyncio.create_subprocess_exec(
+                OUTREACH,
+                "serve",
+                "--port",
+                str(serve_port),
+                env=env,
+                stdout=quiet,
+                stderr=errors,
+            )
+        )
+        await wait_for(f"{base}/healthz", processes[1])
+        webhook = f"{base}/telegram/webhook"
+        warm = updates(args.warmup, args.chats, 1)
+        await post_all(webhook, warm, args.concurrency)
+        before = await sent_messages(stand_in)
+        measured = updates(args.updates, args.chats, 1 + args.warmup)
+        seconds, latencies, failures = await post_all(webhook, measured, args.concurrency)
+        replies = await sent_messages(stand_in) - before
+        return {
+            "updates": args.updates,
+            "concurrency": args.concurrency,
+            "chats": args.chats,
+            "database": "sqlite" if database_url.startswith("sqlite") else "postgresql",
+            "seconds": round(seconds, 2),
+            "updates_per_s": round(args.updates / seconds, 1),
+            "latency_ms": {
+                "p50": round(statistics.median(latencies), 1),
+                "p95": round(percentile(latencies, 0.95), 1),
+                "p99": round(percentile(latencies, 0.99), 1),
+                "max": round(max(latencies), 1),
+            },
+            "failed_posts": failures,
+            "handler_errors": error_log.read_text(errors="replace").count("handler_failed"),
+            "replies_sent": replies,
+        }
+    finally:
+        for process in reversed(processes):
+            if process.returncode is None:
+                process.send_signal(signal.SIGTERM)
+                await process.wait()
+        if dropped is not None:
+            await drop_postgres(dropped)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--updates", type=int, default=5000)
+    parser.add_argument("--warmup", type=int, default=300)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--chats", type=int, default=1000)
+    parser.add_argument("--database-url", default=None)
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/12")
+    args = parser.parse_args()
+    print(json.dumps(asyncio.run(run(args)), ensure_ascii=False, indent=2))
+
+
+if __name__ == "__main__":
+    main()
