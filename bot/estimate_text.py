@@ -118,7 +118,8 @@ def estimate_text(language: str, result: Estimate, answers: Answers, as_of: Year
     lines = [t(language, "title"), *_who(language, answers)]
     if answers.prefilled:
         lines.append(t(language, "prefilled"))
-    age = result.start_age.zh if language != "en" else str(result.start_age)
+    years, months = result.start_age.years, result.start_age.months
+    age = result.start_age.zh if language != "en" else f"{years} years {months} months"
     lines += ["", t(language, "start", month=month_text(language, result.start), age=age)]
     counted = {
         "years": years_text(language, result.months_at_retirement),

@@ -64,14 +64,16 @@ def assert_shows(text: str, result: Estimate) -> None:
     assert "估算" in text
 
 
-async def estimates(engine: AsyncEngine) -> list[dict[str, object]]:
+async def events(engine: AsyncEngine) -> list[tuple[str, dict[str, object]]]:
     async with engine.connect() as connection:
         rows = (
-            await connection.execute(
-                select(EVENTS.c.data).where(EVENTS.c.kind == "estimate_given").order_by(EVENTS.c.id)
-            )
+            await connection.execute(select(EVENTS.c.kind, EVENTS.c.data).order_by(EVENTS.c.id))
         ).all()
-    return [json.loads(str(data)) for (data,) in rows]
+    return [(str(kind), json.loads(str(data or "{}"))) for kind, data in rows]
+
+
+async def estimates(engine: AsyncEngine) -> list[dict[str, object]]:
+    return [data for kind, data in await events(engine) if kind == "estimate_given"]
 
 
 #: The answers for PERSON, typed or pressed in turn ("1975年3月" reads in English chats too).
@@ -254,11 +256,16 @@ async def test_a_question_about_ones_own_money_starts_the_dialogue(
     chat: BotHarness, engine: AsyncEngine
 ) -> None:
     await chat.consented(CHAT)
-    [asked] = await chat.say(CHAT, "我以后每个月能领多少钱")
-    assert "出生年月" in asked
-    assert "元" not in asked  # no canned amount
-    [category] = await chat.say(CHAT, "1975-03")
-    assert "男性还是女性" in category
+    for question in ("我以后能领多少钱", "帮我算算养老金", "我退休能拿多少"):
+        [asked] = await chat.say(CHAT, question)
+        assert "出生年月" in asked
+        assert "元" not in asked  # no canned amount
+        [category] = await chat.say(CHAT, "1975-03")
+        assert "男性还是女性" in category
+        await chat.say(CHAT, "退出")
+    kinds = [kind for kind, _ in await events(engine)]
+    assert kinds.count("question_answered") == 3
+    assert "estimate_given" not in kinds
 
 
 async def test_a_linked_residents_money_question_gets_the_prefilled_estimate(
