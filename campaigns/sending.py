@@ -81,10 +81,10 @@ async def claim(
     choice is made before the claim). It is stored with the claim, so that when the worker dies
     mid-send only that gateway is asked what became of the message (see campaigns.unknown).
 
-    Messages of campaigns not in `rules` (paused, cancelled, unknown) are left as they are: the
-    campaign's resume re-enqueues them. Messages whose window is closed get `not_before` set to
-    its opening. Suppressed residents' messages end as `suppressed`. Residents within their
-    frequency cap are held until it lapses.
+    Messages of campaigns not in `rules` (paused, cancelled, unknown) stay queued, marked not
+    enqueued: the sweep enqueues them again while their campaign runs, its resume otherwise.
+    Messages whose window is closed get `not_before` set to its opening. Suppressed residents'
+    messages end as `suppressed`. Residents within their frequency cap are held until it lapses.
     """
     if not ids:
         return []
@@ -108,6 +108,15 @@ async def _claim(
     lease: timedelta,
     providers: Mapping[int, str | None] | None,
 ) -> list[Claimed]:
+    # Rows of campaigns not in `rules` stay queued. This worker's list of running campaigns may
+    # be older than the entry (a campaign started, or a reply campaign created, a moment ago):
+    # the entry is acked all the same, so the row goes back to the sweep, which enqueues it
+    # again if its campaign is running (a paused campaign's rows wait for its resume).
+    await connection.execute(
+        update(_M)
+        .where(_in_locked(ids, _M.c.status == _Q, _M.c.campaign_id.not_in(list(rules))))
+        .values(enqueued_at=None)
+    )
     open_ids = [c for c, r in rules.items() if r.window_opens_at is None]
     for campaign_id, rule in rules.items():
         if rule.window_opens_at is not None:
