@@ -195,6 +195,7 @@ def build_chat(
         records=records,
         answerer=answerer or Answerer(),
         linker=linker,
+        estimate_province=settings.province,
         throttle_limit=settings.throttle_limit,
         throttle_window=settings.throttle_window,
     )
