@@ -170,10 +170,15 @@ async def _reprompt(chat: Chat, message: Message, error: read.BadInputError) -> 
         await _stale(chat, message)
         return
     question, markup = _question(chat, field, answers)
-    text = chat.text(error.key, **error.values)
-    if error.key == "press_button":
+    key = _TYPED_KEYS.get(field, error.key) if error.key == "press_button" else error.key
+    text = chat.text(key, **error.values)
+    if key == "press_button":
         text = f"{text}\n{question}"
     await message.answer(text, reply_markup=markup)
+
+
+#: What a re-prompt says to something other than text where the answer is typed.
+_TYPED_KEYS = {"birth": "bad_birth", "months": "bad_years"}
 
 
 async def typed(message: Message, state: FSMContext, **data: Any) -> None:

@@ -167,6 +167,20 @@ async def test_bad_input_gets_a_chinese_re_prompt_and_the_same_question(chat: Bo
     assert_shows(replies[-1], expected(Person(BORN, Category.FEMALE50, Scheme.EMPLOYEE)))
 
 
+async def test_a_sticker_in_the_dialogue_gets_the_question_again(chat: BotHarness) -> None:
+    await chat.consented(CHAT)
+    await chat.say(CHAT, "/estimate")
+    person = {"id": CHAT, "first_name": "A"}
+    image = {"file_id": "x", "file_unique_id": "y", "width": 512, "height": 512}
+    sticker = {"type": "regular", "is_animated": False, "is_video": False, **image}
+    message = {"message_id": 78, "date": 1_700_000_000, "sticker": sticker}
+    message |= {"chat": {**person, "type": "private"}, "from": {**person, "is_bot": False}}
+    update = {"update_id": 999_000_002, "message": message}
+    await chat.dispatcher.feed_raw_update(chat.bot, update)
+    [again] = [m["text"] for m in await chat.new_messages(CHAT)]
+    assert "没看懂这个出生年月" in again
+
+
 async def test_back_and_cancel(chat: BotHarness, engine: AsyncEngine) -> None:
     await chat.consented(CHAT)
     await chat.say(CHAT, "/estimate")
