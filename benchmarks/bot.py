@@ -11,7 +11,9 @@ from faq/data/questions.yaml, so each one costs what a real question costs: the 
 Redis round trip, the chat's row, the knowledge base, an event row and a sendMessage to the
 stand-in before the webhook answers (updates are handled before the answer, not in the
 background). The figures: updates per second over the measured run (after a warm-up), and the
-latency of each post (p50, p95, p99, max). The run checks that the stand-in received one
+latency of each post (p50, p95, p99, max), and the bot process's CPU time per update (user +
+system, from the kernel: the figure that does not depend on what else the machine runs). The
+run checks that the stand-in received one
 message per update.
 
 The database defaults to a fresh PostgreSQL database (dropped afterwards) on this machine's
@@ -37,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import psutil
 from redis.asyncio import Redis
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -230,7 +233,11 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         await post_all(webhook, warm, args.concurrency)
         before = await sent_messages(stand_in)
         measured = updates(args.updates, args.chats, 1 + args.warmup)
+        bot_process = psutil.Process(processes[1].pid)
+        cpu_before = bot_process.cpu_times()
         seconds, latencies, failures = await post_all(webhook, measured, args.concurrency)
+        cpu_after = bot_process.cpu_times()
+        cpu = (cpu_after.user + cpu_after.system) - (cpu_before.user + cpu_before.system)
         replies = await sent_messages(stand_in) - before
         return {
             "updates": args.updates,
@@ -245,6 +252,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 "p99": round(percentile(latencies, 0.99), 1),
                 "max": round(max(latencies), 1),
             },
+            "bot_cpu_ms_per_update": round(cpu * 1000 / args.updates, 2),
+            "bot_cpu_share": round(cpu / seconds, 2),  # cores the bot process kept busy
             "failed_posts": failures,
             "handler_errors": error_log.read_text(errors="replace").count("handler_failed"),
             "replies_sent": replies,

@@ -5,6 +5,7 @@
 """
 
 from bot.dispatcher import build_dispatcher
+from bot.retry import with_retry_after
 from bot.running import BotRunner
 from bot.services import ChatRecords, ChatUser, StoredChat
 from bot.settings import WEBHOOK_PATH, BotSettings
@@ -23,4 +24,5 @@ __all__ = [
     "add_webhook_route",
     "build_dispatcher",
     "set_webhook",
+    "with_retry_after",
 ]
