@@ -108,3 +108,14 @@ async def test_a_staff_suppression_is_not_lifted_by_the_chat(
     stored = await chat.store.chat_user(CHAT)
     assert stored is not None
     assert stored.stopped
+
+
+async def test_sms_only_stop_words_do_not_unsubscribe_a_chat(chat: BotHarness) -> None:
+    await chat.consented(CHAT)
+    for word in ("取消", "T", "N"):
+        await chat.say(CHAT, word)
+    stored = await chat.store.chat_user(CHAT)
+    assert stored is not None
+    assert not stored.stopped
+    [stopped] = await chat.say(CHAT, "TD")
+    assert "已为您退订" in stopped
