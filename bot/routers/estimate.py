@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
@@ -25,6 +25,7 @@ from bot.estimate_dialogue import STATES, EstimateForm
 from bot.estimate_ledger import province_of
 from bot.estimate_model import FIELDS, Answers, compare, compute, levels
 from bot.estimate_text import comparison_text, estimate_text
+from bot.filters import Data, HasText
 from pension import Category, PensionError, Scheme, YearMonth
 
 # -- starting -------------------------------------------------------------------------------
@@ -333,14 +334,16 @@ def router() -> Router:
     router = Router(name="estimate")
     in_dialogue = StateFilter(EstimateForm)
     router.message.register(start_command, Command("estimate"))
-    router.message.register(typed, in_dialogue, F.text)
+    router.message.register(typed, in_dialogue, HasText())
     router.message.register(not_text, in_dialogue)
-    router.callback_query.register(pressed_back, F.data == kb.BACK)
-    router.callback_query.register(pressed_cancel, F.data == kb.CANCEL)
-    router.callback_query.register(pressed_compare, F.data.startswith("est:cmp:"))
-    router.callback_query.register(pressed_edit, F.data == kb.EDIT)
-    router.callback_query.register(pressed_edit_field, F.data.startswith("est:edit:"))
+    router.callback_query.register(pressed_back, Data(kb.BACK))
+    router.callback_query.register(pressed_cancel, Data(kb.CANCEL))
+    router.callback_query.register(pressed_compare, Data(prefix="est:cmp:"))
+    router.callback_query.register(pressed_edit, Data(kb.EDIT))
+    router.callback_query.register(pressed_edit_field, Data(prefix="est:edit:"))
     for kind, field in (*_FIELD_OF.items(), ("r", "months")):
-        router.callback_query.register(pressed, STATES[field], F.data.startswith(f"est:{kind}:"))
-    router.callback_query.register(pressed_stale, F.data.startswith(kb.PREFIX))
+        router.callback_query.register(
+            pressed, StateFilter(STATES[field]), Data(prefix=f"est:{kind}:")
+        )
+    router.callback_query.register(pressed_stale, Data(prefix=kb.PREFIX))
     return router

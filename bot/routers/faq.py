@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
+from bot.filters import Data, HasText, TextMatches
 from bot.routers.estimate import begin_estimate
 from bot.services import ChatRecords, ChatUser
 from bot.texts import COMMON
@@ -98,9 +99,9 @@ def router() -> Router:
     """A fresh router of this feature (a router joins one dispatcher only)."""
     router = Router(name="faq")
     router.message.register(
-        typed_hand_off, F.text.func(lambda text: text.strip() in HAND_OFF_WORDS if text else False)
+        typed_hand_off, TextMatches(lambda text: text.strip() in HAND_OFF_WORDS)
     )
-    router.callback_query.register(pressed_hand_off, F.data == HAND_OFF)
-    router.message.register(question, F.text)
+    router.callback_query.register(pressed_hand_off, Data(HAND_OFF))
+    router.message.register(question, HasText())
     router.message.register(not_text)
     return router

@@ -9,12 +9,13 @@ and phone masked only.
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import Message
 
+from bot.filters import TextMatches
 from bot.linking import Entered, Linker, Requested, normalise_phone, normalise_suffix
 from bot.services import ChatRecords, ChatUser
 from bot.texts import Texts
@@ -209,8 +210,8 @@ def router() -> Router:
     router.message.register(unlink, Command("unlink"))
     router.message.register(cancel, Command("cancel"), StateFilter(Linking))
     # Another command leaves the dialogue's text to its own router.
-    typed = F.text & ~F.text.startswith("/")
-    router.message.register(got_suffix, Linking.id_suffix, typed)
-    router.message.register(got_phone, Linking.phone, typed)
-    router.message.register(got_code, Linking.code, typed)
+    typed = TextMatches(lambda text: not text.startswith("/"))
+    router.message.register(got_suffix, StateFilter(Linking.id_suffix), typed)
+    router.message.register(got_phone, StateFilter(Linking.phone), typed)
+    router.message.register(got_code, StateFilter(Linking.code), typed)
     return router

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.filters import Command, CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
+from bot.filters import Data
 from bot.services import ChatRecords, ChatUser
 from bot.texts import COMMON, LANGUAGES
 
@@ -84,9 +85,9 @@ def router() -> Router:
     """A fresh router of this feature (a router joins one dispatcher only)."""
     router = Router(name="start")
     router.message.register(start, CommandStart())
-    router.callback_query.register(agree, F.data.startswith("consent:yes"))
-    router.callback_query.register(decline, F.data == "consent:no")
-    router.callback_query.register(switch_language, F.data.startswith("lang:"))
+    router.callback_query.register(agree, Data(prefix="consent:yes"))
+    router.callback_query.register(decline, Data("consent:no"))
+    router.callback_query.register(switch_language, Data(prefix="lang:"))
     router.message.register(help_, Command("help"))
     router.message.register(language_command, Command("language"))
     return router

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
 
+from bot.filters import TextMatches
 from bot.services import ChatRecords, ChatUser
 from bot.texts import COMMON
 from faq import is_stop
@@ -27,5 +28,5 @@ def router() -> Router:
     """A fresh router of this feature (a router joins one dispatcher only)."""
     router = Router(name="stop")
     router.message.register(stop, Command("stop"))
-    router.message.register(stop, F.text.func(lambda text: bool(text) and is_stop(text)))
+    router.message.register(stop, TextMatches(is_stop))
     return router
