@@ -25,7 +25,7 @@ from redis.asyncio import Redis
 from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot import BotSettings, build_dispatcher, with_retry_after
+from bot import BotSettings, build_dispatcher, prepare_bot
 from bot.linking import Linker
 from campaigns.chat_store import ChatStore
 from campaigns.model import SUPPRESSIONS
@@ -188,7 +188,7 @@ def build_chat(
         raise BotNotConfiguredError
     settings = settings or BotSettings()
     # Replies wait out Telegram's flood control; campaign sends (channels.telegram) do not.
-    bot = with_retry_after(telegram_bot(gateways.telegram_bot_token, gateways.telegram_api_url))
+    bot = prepare_bot(telegram_bot(gateways.telegram_bot_token, gateways.telegram_api_url))
     records = ChatStore(engine)
     linker = linker or build_linker(engine, redis, gateways, records)
     dispatcher = build_dispatcher(

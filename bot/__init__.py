@@ -5,7 +5,7 @@
 """
 
 from bot.dispatcher import build_dispatcher
-from bot.retry import with_retry_after
+from bot.retry import prepare_bot
 from bot.running import BotRunner
 from bot.services import ChatRecords, ChatUser, StoredChat
 from bot.settings import WEBHOOK_PATH, BotSettings
@@ -23,6 +23,6 @@ __all__ = [
     "Texts",
     "add_webhook_route",
     "build_dispatcher",
+    "prepare_bot",
     "set_webhook",
-    "with_retry_after",
 ]

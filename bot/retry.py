@@ -21,6 +21,7 @@ from aiogram.exceptions import TelegramRetryAfter
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import Response
 
+from bot.response_types import KeepResponseTypes
 from core import get_logger
 
 log = get_logger("bot")
@@ -48,7 +49,9 @@ class RetryAfter(BaseRequestMiddleware):
         raise AssertionError("unreachable")  # the loop returns or raises
 
 
-def with_retry_after(bot: Bot) -> Bot:
-    """`bot`, whose requests wait out Telegram's flood control (see `RetryAfter`)."""
+def prepare_bot(bot: Bot) -> Bot:
+    """`bot` as the chat uses it: its requests wait out Telegram's flood control
+    (`RetryAfter`) and reuse aiogram's response models (`KeepResponseTypes`)."""
+    bot.session.middleware(KeepResponseTypes())
     bot.session.middleware(RetryAfter())
     return bot

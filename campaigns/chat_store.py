@@ -18,7 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from campaigns.events import EventKind, event_row, write_events
-from campaigns.model import CHAT_USERS, INBOUND, SUPPRESSIONS
+from campaigns.model import CHAT_USERS, EVENTS, INBOUND, SUPPRESSIONS
 from campaigns.personal_estimate import estimate_inputs
 from campaigns.sending import suppress_many
 from campaigns.timing import utc_now
@@ -68,6 +68,9 @@ class ChatStore:
 
     def __init__(self, engine: AsyncEngine, clock: Callable[[], datetime] = utc_now) -> None:
         self._engine = engine
+        # Single statements (the read of every update, chat events) need no transaction: no
+        # BEGIN, COMMIT or rollback-on-release round trips.
+        self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
         self._clock = clock
         self._dialect: Any = sqlite if is_sqlite(str(engine.url)) else postgresql
 
@@ -82,7 +85,7 @@ class ChatStore:
             .limit(1)
             .scalar_subquery(),
         )
-        async with self._engine.connect() as connection:
+        async with self._autocommit.connect() as connection:
             language, consented_at, stopped, resident_id = (await connection.execute(query)).one()
         if language is None and not stopped and resident_id is None:
             return None
@@ -274,12 +277,13 @@ class ChatStore:
             )
 
     async def _event(self, chat_id: int, kind: str, data: dict[str, Any]) -> None:
-        now = self._clock()
-        async with self._engine.begin() as connection:
-            resident_id = await _resident(connection, chat_id)
-            await write_events(
-                connection, [event_row(kind, now, resident_id=resident_id, data=data)]
-            )
+        """One statement, committed as it runs: the chat's busiest write (every question)."""
+        row = event_row(kind, self._clock(), data=data)
+        row["resident_id"] = (
+            select(_R.c.id_number).where(_R.c.telegram_chat_id == chat_id).limit(1)
+        ).scalar_subquery()
+        async with self._autocommit.connect() as connection:
+            await connection.execute(insert(EVENTS).values(row))
 
     async def _upsert(
         self, connection: AsyncConnection, chat_id: int, *, language: str, consented_at: datetime

@@ -6,7 +6,7 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot import build_dispatcher
-from bot.retry import with_retry_after
+from bot.retry import prepare_bot
 from campaigns.chat_store import ChatStore
 from channels.sandbox import FloodLimits
 from tests.bot.harness import BotHarness, answerer
@@ -22,7 +22,7 @@ async def test_a_second_reply_within_a_second_is_sent_after_the_wait(
     async with running(config(flood=limits)) as stand_in:
         store = ChatStore(engine)
         dispatcher = build_dispatcher(redis, records=store, answerer=answerer())
-        chat = BotHarness(stand_in, with_retry_after(stand_in.bot(TOKEN)), dispatcher, store)
+        chat = BotHarness(stand_in, prepare_bot(stand_in.bot(TOKEN)), dispatcher, store)
         [welcome] = await chat.say(CHAT, "/start")
         [help_text] = await chat.say(CHAT, "/help")  # at once: Telegram says wait a second
         assert "隐私说明" in welcome
@@ -32,9 +32,7 @@ async def test_a_second_reply_within_a_second_is_sent_after_the_wait(
         assert stats.get("errors_429", 0) >= 1  # the wait really happened
 
 
-async def test_without_the_middleware_the_reply_is_lost(
-    engine: AsyncEngine, redis: Redis
-) -> None:
+async def test_without_the_middleware_the_reply_is_lost(engine: AsyncEngine, redis: Redis) -> None:
     limits = FloodLimits(overall_per_second=30, per_chat_per_second=1)
     async with running(config(flood=limits)) as stand_in:
         store = ChatStore(engine)
