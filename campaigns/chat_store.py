@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, exists, insert, select, update
+from sqlalchemy import Table, bindparam, delete, exists, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.sql.elements import BindParameter
 
 from campaigns.events import EventKind, event_row, write_events
 from campaigns.model import CHAT_USERS, EVENTS, INBOUND, SUPPRESSIONS
@@ -59,6 +60,27 @@ class StoredEstimateInputs:
     region: str | None
 
 
+# Built once: SQLAlchemy then reuses their compiled form (and cache key) on every update.
+_CHAT: BindParameter[int] = bindparam("chat")
+_CHAT_QUERY = select(
+    select(_C.c.language).where(_C.c.chat_id == _CHAT).scalar_subquery(),
+    select(_C.c.consented_at).where(_C.c.chat_id == _CHAT).scalar_subquery(),
+    exists().where(_S.c.address == bindparam("address")),
+    select(_R.c.id_number).where(_R.c.telegram_chat_id == _CHAT).limit(1).scalar_subquery(),
+)
+_EVENT_INSERT = insert(EVENTS).values(
+    kind=bindparam("kind"),
+    at=bindparam("at"),
+    campaign_id=bindparam("campaign_id"),
+    message_id=bindparam("message_id"),
+    resident_id=select(_R.c.id_number)
+    .where(_R.c.telegram_chat_id == _CHAT)
+    .limit(1)
+    .scalar_subquery(),
+    data=bindparam("data"),
+)
+
+
 def address(chat_id: int) -> str:
     return f"{CHANNEL}:{chat_id}"
 
@@ -75,18 +97,10 @@ class ChatStore:
         self._dialect: Any = sqlite if is_sqlite(str(engine.url)) else postgresql
 
     async def chat_user(self, chat_id: int) -> StoredChat | None:
-        row_of = _C.c.chat_id == chat_id
-        query = select(
-            select(_C.c.language).where(row_of).scalar_subquery(),
-            select(_C.c.consented_at).where(row_of).scalar_subquery(),
-            exists().where(_S.c.address == address(chat_id)),
-            select(_R.c.id_number)
-            .where(_R.c.telegram_chat_id == chat_id)
-            .limit(1)
-            .scalar_subquery(),
-        )
+        params = {"chat": chat_id, "address": address(chat_id)}
         async with self._autocommit.connect() as connection:
-            language, consented_at, stopped, resident_id = (await connection.execute(query)).one()
+            result = await connection.execute(_CHAT_QUERY, params)
+            language, consented_at, stopped, resident_id = result.one()
         if language is None and not stopped and resident_id is None:
             return None
         return StoredChat(
@@ -279,11 +293,9 @@ class ChatStore:
     async def _event(self, chat_id: int, kind: str, data: dict[str, Any]) -> None:
         """One statement, committed as it runs: the chat's busiest write (every question)."""
         row = event_row(kind, self._clock(), data=data)
-        row["resident_id"] = (
-            select(_R.c.id_number).where(_R.c.telegram_chat_id == chat_id).limit(1)
-        ).scalar_subquery()
+        del row["resident_id"]
         async with self._autocommit.connect() as connection:
-            await connection.execute(insert(EVENTS).values(row))
+            await connection.execute(_EVENT_INSERT, {**row, "chat": chat_id})
 
     async def _upsert(
         self, connection: AsyncConnection, chat_id: int, *, language: str, consented_at: datetime
