@@ -26,8 +26,10 @@ _YEARS = (
 )
 _NONE = frozenset({"0", "没有", "没交", "没交过", "一直没交", "无", "零", "none", "never"})
 
-#: Words that leave the dialogue. Not 取消 or stop: those unsubscribe (faq.is_stop, SMS alike).
-CANCEL_WORDS = frozenset({"退出", "退出估算", "不算了", "算了", "cancel", "/cancel", "quit"})
+#: Words that leave the dialogue (退订/TD/stop unsubscribe instead: faq.is_stop).
+CANCEL_WORDS = frozenset(
+    {"退出", "退出估算", "取消", "不算了", "算了", "cancel", "/cancel", "quit"}
+)
 BACK_WORDS = frozenset({"返回", "上一步", "back"})
 
 _CATEGORY_WORDS = {"男": Category.MALE, "男性": Category.MALE, "man": Category.MALE}

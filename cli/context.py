@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sys
 from collections.abc import AsyncIterator, Coroutine
@@ -14,7 +13,7 @@ from rich.console import Console
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from core import configure_logging, create_engine, load_settings, upgrade_to_head
+from core import configure_logging, create_engine, load_settings, run_loop, upgrade_to_head
 
 T = TypeVar("T")
 
@@ -38,7 +37,7 @@ def run(work: Coroutine[Any, Any, T]) -> T:
     """Run a command's async body with logging configured."""
     settings = load_settings()
     configure_logging(settings.log_level, settings.log_format)
-    return asyncio.run(work)
+    return run_loop(work)
 
 
 @asynccontextmanager

@@ -4,6 +4,7 @@ from core.clock import RESIDENT_TZ, stored_utc, today
 from core.database import Base, create_engine, create_session_factory, is_sqlite
 from core.errors import BilingualError
 from core.logging import configure_logging, get_logger, mask_processor
+from core.loop import run_loop
 from core.masking import mask_id_number, mask_phone, mask_text
 from core.migrate import upgrade_to_head
 from core.redis import create_redis
@@ -29,6 +30,7 @@ __all__ = [
     "mask_phone",
     "mask_processor",
     "mask_text",
+    "run_loop",
     "stored_utc",
     "today",
     "upgrade_to_head",

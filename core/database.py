@@ -36,6 +36,13 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+#: Connections a process keeps open to PostgreSQL. A connection above the pool size is closed
+#: when returned, so a process whose concurrency stays above it (a bot answering dozens of
+#: webhook posts at once) opened and closed a connection per update: the pool must cover it.
+POOL_SIZE = 20
+MAX_OVERFLOW = 10
+
+
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """Build the engine for a URL; creates the parent folder of a SQLite file."""
     if is_sqlite(url):
@@ -45,6 +52,8 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         engine = create_async_engine(url, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
+    kwargs.setdefault("pool_size", POOL_SIZE)
+    kwargs.setdefault("max_overflow", MAX_OVERFLOW)
     return create_async_engine(url, pool_pre_ping=True, **kwargs)
 
 

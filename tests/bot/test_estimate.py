@@ -200,10 +200,14 @@ async def test_back_and_cancel(chat: BotHarness, engine: AsyncEngine) -> None:
     assert "哪种养老保险" not in answer
     # The cancelled prompt keeps no buttons.
     assert not (await chat.messages(CHAT))[-2].get("reply_markup")
-    # Typing 退出 cancels too (取消 would unsubscribe, as by SMS).
-    await chat.say(CHAT, "/estimate")
-    [typed] = await chat.say(CHAT, "退出")
-    assert "已退出估算" in typed
+    # Typing 退出 or 取消 cancels too; 取消 does not unsubscribe in a chat (it does by SMS).
+    for word in ("退出", "取消"):
+        await chat.say(CHAT, "/estimate")
+        [typed] = await chat.say(CHAT, word)
+        assert "已退出估算" in typed
+    stored = await chat.store.chat_user(CHAT)
+    assert stored is not None
+    assert not stored.stopped
     assert await estimates(engine) == []
 
 
