@@ -50,6 +50,7 @@ from core import (
     create_redis,
     get_logger,
     load_settings,
+    run_loop,
     today,
     upgrade_to_head,
 )
@@ -235,6 +236,6 @@ async def main() -> None:
 
 if __name__ == "__main__":
     try:
-        asyncio.run(main())
+        run_loop(main())
     except KeyboardInterrupt:
         sys.exit(130)

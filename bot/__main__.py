@@ -6,7 +6,6 @@ than one process, use webhook mode inside `outreach serve` behind a load balance
 
 from __future__ import annotations
 
-import asyncio
 import sys
 
 from channels import GatewaySettings
@@ -17,6 +16,7 @@ from core import (
     create_redis,
     get_logger,
     load_settings,
+    run_loop,
     upgrade_to_head,
 )
 
@@ -50,6 +50,6 @@ async def main() -> int:
 
 if __name__ == "__main__":
     try:
-        sys.exit(asyncio.run(main()))
+        sys.exit(run_loop(main()))
     except KeyboardInterrupt:
         sys.exit(130)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 from pathlib import Path
@@ -22,7 +21,7 @@ from channels.sandbox import (
     run_forever,
 )
 from cli.context import console, fail
-from core import configure_logging, load_settings
+from core import configure_logging, load_settings, run_loop
 
 DEFAULT_SECRET = "sandbox-secret"  # noqa: S105 - the stand-in's default credential
 DEFAULT_BOT_TOKEN = "7000000001:sandbox-token"  # noqa: S105 - the stand-in's default token
@@ -133,4 +132,4 @@ def _serve(application: web.Application, host: str, port: int, what: str) -> Non
     configure_logging(settings.log_level, settings.log_format)
     console.print(f"{what}: http://{host}:{port}  (Ctrl+C 停止 / to stop)")
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(run_forever(application, host, port))
+        run_loop(run_forever(application, host, port))
