@@ -1,13 +1,15 @@
 """Webhook throughput of one bot process: prints one JSON object.
 
-    python benchmarks/bot.py [--updates 5000] [--concurrency 32] [--chats 1000]
+    python benchmarks/bot.py [--updates 5000] [--concurrency 32 | --rate 200] [--chats 1000]
                              [--database-url URL] [--redis-url URL]
 
 Three processes, as in production: the Telegram stand-in (`outreach sandbox telegram`), one
 `outreach serve` in webhook mode (the bot process; its worker idles), and this load generator,
 which posts updates to the webhook as Telegram does (secret token header, one update a post)
-with `--concurrency` posts in flight. Every update is a question from a consented chat, drawn
-from faq/data/questions.yaml, so each one costs what a real question costs: the throttle's
+with `--concurrency` posts in flight (a closed loop: the most the process handles), or at a
+fixed `--rate` whatever the answers (an open loop: latency at that load). Every update is a
+question from a consented chat, drawn from faq/data/questions.yaml, so each one costs what a
+real question costs: the throttle's
 Redis round trip, the chat's row, the knowledge base, an event row and a sendMessage to the
 stand-in before the webhook answers (updates are handled before the answer, not in the
 background). The figures: updates per second over the measured run (after a warm-up), and the
@@ -161,6 +163,39 @@ async def post_all(
     return seconds, latencies, failures
 
 
+async def post_at_rate(
+    url: str, batch: list[dict[str, Any]], rate: float
+) -> tuple[float, list[float], int]:
+    """Post one update every 1/rate seconds whatever the answers (an open loop, as Telegram
+    delivers): (seconds, latencies in ms, failures). Latency then includes no queueing of
+    ours, only the bot's."""
+    latencies: list[float] = []
+    failures = 0
+    headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+
+    async def post(http: aiohttp.ClientSession, update: dict[str, Any]) -> None:
+        nonlocal failures
+        started = time.perf_counter()
+        async with http.post(url, json=update, headers=headers) as response:
+            await response.read()
+            if response.status != 200:
+                failures += 1
+        latencies.append((time.perf_counter() - started) * 1000)
+
+    connector = aiohttp.TCPConnector(limit=0)
+    async with aiohttp.ClientSession(connector=connector) as http:
+        started = time.perf_counter()
+        tasks = []
+        for n, update in enumerate(batch):
+            delay = started + n / rate - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(post(http, update)))
+        await asyncio.gather(*tasks)
+        seconds = time.perf_counter() - started
+    return seconds, latencies, failures
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
@@ -235,13 +270,17 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         measured = updates(args.updates, args.chats, 1 + args.warmup)
         bot_process = psutil.Process(processes[1].pid)
         cpu_before = bot_process.cpu_times()
-        seconds, latencies, failures = await post_all(webhook, measured, args.concurrency)
+        if args.rate:
+            seconds, latencies, failures = await post_at_rate(webhook, measured, args.rate)
+        else:
+            seconds, latencies, failures = await post_all(webhook, measured, args.concurrency)
         cpu_after = bot_process.cpu_times()
         cpu = (cpu_after.user + cpu_after.system) - (cpu_before.user + cpu_before.system)
         replies = await sent_messages(stand_in) - before
         return {
             "updates": args.updates,
-            "concurrency": args.concurrency,
+            "offered_rate": args.rate or None,
+            "concurrency": None if args.rate else args.concurrency,
             "chats": args.chats,
             "database": "sqlite" if database_url.startswith("sqlite") else "postgresql",
             "seconds": round(seconds, 2),
@@ -273,6 +312,9 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=300)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--chats", type=int, default=1000)
+    parser.add_argument(
+        "--rate", type=float, default=0, help="updates/s offered, open loop (0: --concurrency)"
+    )
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/12")
     args = parser.parse_args()
