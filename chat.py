@@ -25,7 +25,7 @@ from redis.asyncio import Redis
 from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot import BotSettings, build_dispatcher, prepare_bot
+from bot import BotSettings, ChatRecords, build_dispatcher, cached_records, prepare_bot
 from bot.linking import Linker
 from campaigns.chat_store import ChatStore
 from campaigns.model import SUPPRESSIONS
@@ -189,7 +189,7 @@ def build_chat(
     settings = settings or BotSettings()
     # Replies wait out Telegram's flood control; campaign sends (channels.telegram) do not.
     bot = prepare_bot(telegram_bot(gateways.telegram_bot_token, gateways.telegram_api_url))
-    records = ChatStore(engine)
+    records = cached_records(ChatStore(engine), redis)
     linker = linker or build_linker(engine, redis, gateways, records)
     dispatcher = build_dispatcher(
         redis,
@@ -209,7 +209,7 @@ def build_linker(
     engine: AsyncEngine,
     redis: Redis,
     gateways: GatewaySettings,
-    records: ChatStore,
+    records: ChatRecords,
     **limits: Any,
 ) -> Linker:
     """The linking service over the ledger, the suppression list and the SMS gateways."""

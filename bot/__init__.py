@@ -4,6 +4,7 @@
 `bot.services`); `chat.py` at the top level is the composition root that supplies them.
 """
 
+from bot.chat_cache import CachedRecords, cached_records
 from bot.dispatcher import build_dispatcher
 from bot.retry import prepare_bot
 from bot.running import BotRunner
@@ -17,12 +18,14 @@ __all__ = [
     "WEBHOOK_PATH",
     "BotRunner",
     "BotSettings",
+    "CachedRecords",
     "ChatRecords",
     "ChatUser",
     "StoredChat",
     "Texts",
     "add_webhook_route",
     "build_dispatcher",
+    "cached_records",
     "prepare_bot",
     "set_webhook",
 ]

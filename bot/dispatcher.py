@@ -14,6 +14,7 @@ from aiogram.fsm.storage.base import DefaultKeyBuilder
 from aiogram.fsm.storage.redis import RedisStorage
 from redis.asyncio import Redis
 
+from bot.chat_cache import ChatCache, cached_records
 from bot.middlewares import ChatContext, RequireConsent, Throttle
 from bot.routers import errors, estimate, faq, linking, start, stop
 from bot.services import ChatRecords
@@ -39,10 +40,13 @@ def build_dispatcher(
         state_ttl=STATE_TTL,
         data_ttl=STATE_TTL,
     )
-    dispatcher = Dispatcher(storage=storage, records=records, answerer=answerer, **services)
+    cache = ChatCache(redis)
+    dispatcher = Dispatcher(
+        storage=storage, records=cached_records(records, redis), answerer=answerer, **services
+    )
     throttle = Throttle(redis, limit=throttle_limit, window=throttle_window)
     dispatcher.update.outer_middleware(throttle)
-    dispatcher.update.outer_middleware(ChatContext())
+    dispatcher.update.outer_middleware(ChatContext(cache))
 
     features = Router(name="features")
     consent = RequireConsent()

@@ -15,8 +15,12 @@ from aiogram import BaseMiddleware
 from aiogram.types import CallbackQuery, Message, TelegramObject, Update, User
 from redis.asyncio import Redis
 
-from bot.services import ChatRecords, ChatUser
+from bot.chat_cache import ChatCache
+from bot.services import ChatRecords, ChatUser, StoredChat
 from bot.texts import COMMON, language_of
+
+#: Handler data key: the chat's cached state as Throttle fetched it (None: not cached).
+CACHED = "_cached_chat"
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
@@ -33,14 +37,27 @@ def _sender(update: Update) -> tuple[User | None, int | None]:
 
 
 class ChatContext(BaseMiddleware):
-    """Load the chat once per update and hand it to handlers as `chat_user` and `language`."""
+    """Load the chat once per update and hand it to handlers as `chat_user` and `language`.
+
+    From the cache entry Throttle fetched (`CACHED`) when there is one; otherwise from the
+    records, and the entry is filled for the next update.
+    """
+
+    def __init__(self, cache: ChatCache) -> None:
+        self._cache = cache
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         assert isinstance(event, Update)
         user, chat_id = _sender(event)
         if chat_id is not None:
-            records: ChatRecords = data["records"]
-            stored = await records.chat_user(chat_id)
+            raw = data.pop(CACHED, None)
+            stored: StoredChat | None
+            if raw is not None:
+                stored = ChatCache.decode(raw)
+            else:
+                records: ChatRecords = data["records"]
+                stored = await records.chat_user(chat_id)
+                await self._cache.store(chat_id, stored)
             if stored is None:
                 chat_user = ChatUser(
                     chat_id, language=language_of(user.language_code if user else None)
@@ -62,7 +79,8 @@ class Throttle(BaseMiddleware):
     """At most `limit` updates per `window` seconds from one person; the first excess is told.
 
     Counted in Redis, so every bot process (webhook replicas, a polling process) shares the
-    count. Updates beyond the limit are dropped: answering each would be the flood itself.
+    count. Updates beyond the limit are dropped: answering each would be the flood itself. The
+    same round trip fetches the chat's cached state for ChatContext (`CACHED`).
     """
 
     def __init__(self, redis: Redis, *, limit: int = 8, window: int = 10) -> None:
@@ -72,17 +90,22 @@ class Throttle(BaseMiddleware):
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         assert isinstance(event, Update)
-        user, _chat = _sender(event)
+        user, chat_id = _sender(event)
         if user is None:
             return await handler(event, data)
         key = f"bot:throttle:{user.id}"
-        async with self._redis.pipeline(transaction=True) as pipe:
+        async with self._redis.pipeline(transaction=False) as pipe:
             pipe.incr(key)
             pipe.expire(key, self._window, nx=True)
-            count, _ = await pipe.execute()
-        if int(count) <= self._limit:
+            if chat_id is not None:
+                pipe.get(ChatCache.key(chat_id))
+            answers = await pipe.execute()
+        count = int(answers[0])
+        if count <= self._limit:
+            if chat_id is not None:
+                data[CACHED] = answers[2]
             return await handler(event, data)
-        if int(count) == self._limit + 1:
+        if count == self._limit + 1:
             language = language_of(user.language_code)  # before ChatContext: no database read
             if event.message is not None:
                 await event.message.answer(COMMON(language, "throttled"))

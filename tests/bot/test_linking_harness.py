@@ -13,6 +13,7 @@ from typing import Any
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot import cached_records
 from bot.linking import Linker
 from campaigns.chat_store import ChatStore
 from channels import GatewaySettings
@@ -89,7 +90,8 @@ async def linking(
             gateway_timeout=5.0,
         )
         clock = Clock()
-        linker = build_linker(engine, redis, gateways, ChatStore(engine), clock=clock, **limits)
+        records = cached_records(ChatStore(engine), redis)
+        linker = build_linker(engine, redis, gateways, records, clock=clock, **limits)
         # Many messages a test: the flood limit is not what these tests are about.
         async with bot_harness(engine, redis, linker=linker, throttle_limit=1000) as chat:
             yield Linking(chat, linker, clock, sms_log)

@@ -1,0 +1,132 @@
+"""The chat's state for every update, from Redis instead of the database.
+
+Every update needs the chat's language, consent, stop and link. Reading them from the database
+cost a pool checkout and a query per update, a fifth of a bot process's time; the throttle
+already makes one Redis round trip per update, and the cached state rides in the same pipeline
+(`Throttle` fetches it, `ChatContext` uses it or reads the database and fills the cache).
+
+Every change the bot makes goes through `CachedRecords`, which forgets the chat's entry after
+writing. Changes made elsewhere — staff suppressing a chat, a campaign send finding the bot
+blocked — reach the bot when the entry expires (`TTL` seconds); they only gate the bot's own
+features, and outreach itself always reads the database.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from redis.asyncio import Redis
+
+from bot.estimate_ledger import LedgerInputs
+from bot.services import ChatRecords, StoredChat
+
+#: Seconds a chat's cached state lives.
+TTL = 60
+_ABSENT = "null"  # a chat the records do not know, cached too (every first /start)
+
+
+@dataclass(frozen=True, slots=True)
+class CachedChat:
+    language: str
+    consented: bool
+    stopped: bool
+    resident_id: str | None
+
+
+class ChatCache:
+    def __init__(self, redis: Redis, *, ttl: int = TTL) -> None:
+        self._redis = redis
+        self._ttl = ttl
+
+    @staticmethod
+    def key(chat_id: int) -> str:
+        return f"bot:chat:{chat_id}"
+
+    @staticmethod
+    def decode(raw: str | bytes) -> CachedChat | None:
+        data = json.loads(raw)
+        if data is None:
+            return None
+        return CachedChat(
+            str(data["language"]),
+            bool(data["consented"]),
+            bool(data["stopped"]),
+            data["resident_id"],
+        )
+
+    async def store(self, chat_id: int, chat: StoredChat | None) -> None:
+        value = (
+            _ABSENT
+            if chat is None
+            else json.dumps(
+                {
+                    "language": chat.language,
+                    "consented": chat.consented,
+                    "stopped": chat.stopped,
+                    "resident_id": chat.resident_id,
+                }
+            )
+        )
+        await self._redis.set(self.key(chat_id), value, ex=self._ttl)
+
+    async def forget(self, chat_id: int) -> None:
+        await self._redis.delete(self.key(chat_id))
+
+
+def cached_records(records: ChatRecords, redis: Redis) -> CachedRecords:
+    """`records` for everything of the bot that writes chat state (handlers, the Linker)."""
+    if isinstance(records, CachedRecords):
+        return records
+    return CachedRecords(records, ChatCache(redis))
+
+
+class CachedRecords:
+    """`records`, forgetting a chat's cached state whenever the bot changes it.
+
+    Whatever changes a chat's consent, language, stop or link must hold this, not the bare
+    records: the dispatcher wraps what it is given, and the composition root wraps what it
+    gives the Linker (`cached_records`).
+    """
+
+    def __init__(self, records: ChatRecords, cache: ChatCache) -> None:
+        self._records = records
+        self._cache = cache
+
+    async def chat_user(self, chat_id: int) -> StoredChat | None:
+        return await self._records.chat_user(chat_id)
+
+    async def consent(self, chat_id: int, language: str) -> None:
+        await self._records.consent(chat_id, language)
+        await self._cache.forget(chat_id)
+
+    async def set_language(self, chat_id: int, language: str) -> None:
+        await self._records.set_language(chat_id, language)
+        await self._cache.forget(chat_id)
+
+    async def stop(self, chat_id: int, *, source: str) -> None:
+        await self._records.stop(chat_id, source=source)
+        await self._cache.forget(chat_id)
+
+    async def link(self, chat_id: int, resident_id: str) -> None:
+        await self._records.link(chat_id, resident_id)
+        await self._cache.forget(chat_id)
+
+    async def unlink(self, chat_id: int) -> None:
+        await self._records.unlink(chat_id)
+        await self._cache.forget(chat_id)
+
+    async def question_answered(self, chat_id: int, entry: str, confidence: float) -> None:
+        await self._records.question_answered(chat_id, entry, confidence)
+
+    async def question_abstained(self, chat_id: int, reason: str, nearest: str | None) -> None:
+        await self._records.question_abstained(chat_id, reason, nearest)
+
+    async def estimate_given(self, chat_id: int, *, prefilled: bool) -> None:
+        await self._records.estimate_given(chat_id, prefilled=prefilled)
+
+    async def estimate_inputs(self, chat_id: int) -> LedgerInputs | None:
+        return await self._records.estimate_inputs(chat_id)
+
+    async def hand_off(self, chat_id: int, question: str) -> int:
+        return await self._records.hand_off(chat_id, question)

@@ -1,0 +1,63 @@
+"""The chat's state comes from Redis after the first update, and the bot's changes refresh it."""
+
+from __future__ import annotations
+
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot import build_dispatcher
+from bot.chat_cache import ChatCache
+from campaigns import utc_now
+from campaigns.chat_store import ChatStore, StoredChat
+from campaigns.model import SUPPRESSIONS
+from tests.bot.harness import BotHarness, answerer
+from tests.channels.test_telegram_harness import TOKEN, config, running
+
+CHAT = 707070
+
+
+class CountingStore(ChatStore):
+    reads = 0
+
+    async def chat_user(self, chat_id: int) -> StoredChat | None:
+        self.reads += 1
+        return await super().chat_user(chat_id)
+
+
+async def test_one_database_read_per_chat_until_the_bot_changes_it(
+    engine: AsyncEngine, redis: Redis
+) -> None:
+    store = CountingStore(engine)
+    async with running(config()) as stand_in:
+        dispatcher = build_dispatcher(redis, records=store, answerer=answerer())
+        chat = BotHarness(stand_in, stand_in.bot(TOKEN), dispatcher, store)
+        await chat.say(CHAT, "/start")
+        await chat.say(CHAT, "/help")
+        assert store.reads == 1  # the first update; the unknown chat is cached too
+        await chat.press(CHAT, "consent:yes:zh")  # a change: the entry is forgotten
+        [answer] = await chat.say(CHAT, "灵活就业怎么交养老保险")
+        assert "/start" not in answer  # consent seen at once, not after the entry expired
+        assert store.reads == 2
+        await chat.say(CHAT, "/help")
+        assert store.reads == 2
+        [stopped] = await chat.say(CHAT, "退订")
+        assert "已为您退订" in stopped
+        [refused] = await chat.say(CHAT, "断缴了还能补吗")
+        assert "已退订" in refused
+
+
+async def test_a_change_made_elsewhere_is_seen_once_the_entry_expires(
+    engine: AsyncEngine, redis: Redis, chat: BotHarness
+) -> None:
+    await chat.consented(CHAT)
+    await chat.say(CHAT, "/help")
+    assert await redis.ttl(ChatCache.key(CHAT)) > 0  # cached, with an expiry
+    async with engine.begin() as connection:  # staff suppress the chat
+        await connection.execute(
+            SUPPRESSIONS.insert().values(
+                address=f"telegram:{CHAT}", source="staff", detail="", created_at=utc_now()
+            )
+        )
+    await redis.delete(ChatCache.key(CHAT))  # what the expiry does
+    [refused] = await chat.say(CHAT, "断缴了还能补吗")
+    assert "已退订" in refused
