@@ -5,9 +5,13 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 
 from core.settings import EMBEDDED_REDIS
+
+#: Connections one process opens to Redis at most, and how long a command waits for one.
+MAX_CONNECTIONS = 100
+POOL_TIMEOUT = 20.0
 
 
 def create_redis(url: str) -> Redis:
@@ -18,7 +22,13 @@ def create_redis(url: str) -> Redis:
 
         client: Redis = FakeAsyncRedis(server=_embedded_server(), decode_responses=True)
         return client
-    return Redis.from_url(url, decode_responses=True)
+    # A blocking pool: past MAX_CONNECTIONS a command waits for a free connection (up to
+    # POOL_TIMEOUT seconds) instead of failing with "Too many connections", which a bot under
+    # a burst of webhook posts turned into errors for residents.
+    pool = BlockingConnectionPool.from_url(
+        url, max_connections=MAX_CONNECTIONS, timeout=POOL_TIMEOUT, decode_responses=True
+    )
+    return Redis(connection_pool=pool)
 
 
 @cache
