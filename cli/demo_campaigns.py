@@ -26,6 +26,7 @@ from campaigns import (
 )
 from campaigns.model import INBOUND, MESSAGES
 from cli.context import console
+from cli.demo_chat import run_chat
 from cli.local_stack import local_stack
 from core import RESIDENT_TZ, create_redis, load_settings
 from ledger import Resident
@@ -105,6 +106,7 @@ async def run_campaigns(engine: AsyncEngine, workdir: Path, day: date) -> None:
             await task
         await _report(engine, ids, clock_at, stack.logs)
         await _report_questions(engine)
+        await run_chat(engine, redis, stack)
     await redis.aclose()
 
 
