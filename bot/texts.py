@@ -130,6 +130,14 @@ COMMON = Texts(
             "12333 (it can transfer you to the local line), or press the button below for a "
             "staff member.",
         ),
+        "vague": (
+            "您好！请把问题说得具体些，我好准确回答。比如：\n"
+            "· 灵活就业怎么交养老保险\n· 断缴了三年还能补吗\n· 我以后能领多少钱\n"
+            "发送 /help 查看全部功能。",
+            "Hello! Please tell me a little more so I can answer precisely, for example:\n"
+            "· how do gig workers pay into the pension?\n· can I make up three missed years?\n"
+            "· how much will I get?\nSend /help for everything I can do.",
+        ),
         "hand_off_button": ("请工作人员联系我", "Ask a staff member"),
         "handed_off": (
             "已转给工作人员，他们会尽快联系您。也可以拨打 12333。",

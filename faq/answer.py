@@ -41,6 +41,23 @@ OTHER_PROVINCE = (
     "或者回复“转人工”，我们请工作人员联系您。"
 )
 
+VAGUE = (
+    "您的问题有点简短，我怕理解错了。能说得具体些吗？比如“灵活就业怎么交养老保险”"
+    "“断缴了三年还能补吗”“我以后能领多少钱”。也可以拨打 12333 咨询。"
+)
+VAGUE_EN = (
+    "Your message is a little short and I'd rather not guess what you mean. Could you say more, "
+    "for example “how do gig workers pay into the pension?” or “can I make up three missed "
+    "years?” You can also call the 12333 hotline."
+)
+#: Least information a question must carry to be answered, in units of the rarest term's
+#: weight (the IDF weight of its words and pairs, over the IDF of a term no entry has, so that
+#: it does not depend on the knowledge base's size): "好的", "你好", "怎么交" or "医保" alone
+#: match some phrasing completely, and full coverage of almost nothing is no evidence. With the
+#: shipped knowledge base our tuning questions carry 3.4 at the least, and a terse real
+#: question ("断缴了还能补吗") 1.5; greetings and one-word messages 0.2–1.05 ("多少钱").
+MIN_INFORMATION = 1.2
+
 PROVINCES = tuple(
     "北京 天津 上海 重庆 河北 山西 辽宁 吉林 黑龙江 江苏 浙江 安徽 福建 江西 山东 河南 湖北 "  # noqa: SIM905
     "湖南 广东 海南 四川 贵州 云南 陕西 甘肃 青海 台湾 内蒙古 广西 西藏 宁夏 新疆 香港 澳门".split()
@@ -122,7 +139,7 @@ class Abstained:
     answer: str
     answer_en: str
     confidence: float
-    reason: str  # "low_confidence" | "off_topic" | "other_province" | "empty"
+    reason: str  # "low_confidence" | "vague" | "off_topic" | "other_province" | "empty"
     nearest: str | None = None  # the best entry's id, for staff handling the hand-off
 
     def as_dict(self) -> dict[str, Any]:
@@ -175,7 +192,9 @@ class Answerer:
 
     def score(self, question: str) -> tuple[Entry | None, float]:
         """The best entry for `question` and the confidence in it (0..1)."""
-        query = terms(question)
+        return self._score(terms(question))
+
+    def _score(self, query: list[str]) -> tuple[Entry | None, float]:
         hits = self.index.search(query, limit=1)
         if not hits:
             return None, 0.0
@@ -185,7 +204,10 @@ class Answerer:
     def ask(self, question: str) -> Reply:
         if not question.strip():
             return Abstained(NOT_SURE, NOT_SURE_EN, 0.0, "empty")
-        entry, confidence = self.score(question)
+        query = terms(question)
+        entry, confidence = self._score(query)
+        if self.index.information(query) < MIN_INFORMATION * self.index.unseen_idf:
+            return Abstained(VAGUE, VAGUE_EN, confidence, "vague", entry.id if entry else None)
         if self.off_topic(question):
             return Abstained(
                 NOT_SURE, NOT_SURE_EN, confidence, "off_topic", entry.id if entry else None

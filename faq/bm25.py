@@ -54,13 +54,17 @@ class BM25Index:
         ranked = sorted(scores.items(), key=lambda item: item[1], reverse=True)
         return [Hit(entry, score) for entry, score in ranked[:limit]]
 
+    def information(self, query: Sequence[str]) -> float:
+        """How much a question says: the IDF weight of its words and pairs (an unknown term
+        weighs as much as the rarest known one)."""
+        terms = {t for t in query if not ranks_only(t)}
+        return sum(self.idf.get(t, self.unseen_idf) for t in terms)
+
     def coverage(self, query: Sequence[str], entry: int) -> float:
         """Share of the question's information (IDF-weighted words and pairs) found among the
         terms of `entry`: a question may mix words of several phrasings of the same entry."""
         terms = {t for t in query if not ranks_only(t)}
-        if not terms:
-            return 0.0
-        total = sum(self.idf.get(t, self.unseen_idf) for t in terms)
+        total = self.information(query)
         known = self.counts[entry]
         found = sum(self.idf[t] for t in terms if t in known)
         return found / total if total else 0.0

@@ -76,6 +76,9 @@ async def question(
     reply = answerer.ask(text)
     if isinstance(reply, Abstained):
         await records.question_abstained(chat_user.chat_id, reply.reason, reply.nearest)
+        if reply.reason == "vague":  # "你好", "医保": ask for more, nothing to pass on yet
+            await message.answer(COMMON(language, "vague"))
+            return
         await state.update_data({PENDING: text, "handed_off": False})
         key = "other_province" if reply.reason == "other_province" else "not_sure"
         await message.answer(COMMON(language, key), reply_markup=hand_off_keyboard(language))

@@ -109,3 +109,19 @@ async def test_a_sticker_gets_a_friendly_line(chat: BotHarness) -> None:
     await chat.dispatcher.feed_raw_update(chat.bot, update)
     [reply] = [m["text"] for m in await chat.new_messages(CHAT)]
     assert "文字" in reply
+
+
+async def test_a_greeting_or_one_word_asks_for_more_and_offers_no_hand_off(
+    chat: BotHarness, engine: AsyncEngine
+) -> None:
+    await chat.consented(CHAT)
+    for text in ("你好", "好的", "医保", "怎么交"):
+        [reply] = await chat.say(CHAT, text)
+        assert "具体" in reply
+    assert not (await chat.messages(CHAT))[-1].get("reply_markup")
+    reasons = [
+        data.get("reason") for kind, data in await _events(engine) if kind != "chat_consented"
+    ]
+    assert reasons == ["vague"] * 4
+    [nothing] = await chat.say(CHAT, "转人工")  # a greeting is not a question for staff
+    assert "请先把您的问题" in nothing

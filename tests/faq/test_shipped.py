@@ -9,11 +9,11 @@ import pytest
 from typer.testing import CliRunner
 
 from cli import app
-from faq import Answerer, load_entries
-from faq.answer import OFF_TOPIC, shipped_threshold
+from faq import Abstained, Answered, Answerer, load_entries
+from faq.answer import MIN_INFORMATION, OFF_TOPIC, shipped_threshold
 from faq.evaluate import choose_threshold, figures, load_questions, scored
 from faq.lexicon import main as lexicon_main
-from faq.text import normalise
+from faq.text import normalise, terms
 
 
 @pytest.fixture(scope="module")
@@ -85,3 +85,15 @@ def test_outreach_faq_ask_prints_an_answer_or_an_honest_abstention() -> None:
 
 def test_the_segmenter_lexicon_matches_the_knowledge_base() -> None:
     assert lexicon_main(["--check"]) == 0, "stale lexicon: run python -m faq.lexicon"
+
+
+def test_greetings_and_single_words_are_too_vague_to_answer(answerer: Answerer) -> None:
+    for text in ("好的", "你好", "好", "我要交", "怎么交", "医保", "养老保险", "多少钱"):
+        reply = answerer.ask(text)
+        assert isinstance(reply, Abstained), text
+        assert reply.reason == "vague", text
+    # A real question, however short, still carries enough to be answered.
+    assert isinstance(answerer.ask("断缴了还能补吗"), Answered)
+    # And no question of our set is that short (the floor costs no right answer).
+    least = min(answerer.index.information(terms(q.text)) for q in load_questions() if q.entry)
+    assert least > 2 * MIN_INFORMATION * answerer.index.unseen_idf
