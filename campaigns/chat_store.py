@@ -149,15 +149,20 @@ class ChatStore:
         now = self._clock()
         async with self._engine.begin() as connection:
             resident_id = await _resident(connection, chat_id)
+            await connection.execute(
+                update(_C).where(_C.c.chat_id == chat_id).values(consented_at=None, updated_at=now)
+            )
+            already = await connection.scalar(
+                select(exists().where(_S.c.address == address(chat_id)))
+            )
+            if already:  # a second /stop, or a block after one: one opt-out is one event
+                return
             await suppress_many(
                 connection,
                 [(address(chat_id), resident_id)],
                 source=source,
-                detail="/stop",
+                detail="/stop" if source == "telegram_stop" else source,
                 now=now,
-            )
-            await connection.execute(
-                update(_C).where(_C.c.chat_id == chat_id).values(consented_at=None, updated_at=now)
             )
             await write_events(
                 connection,

@@ -1,11 +1,16 @@
-"""/stop and 退订: the chat joins the suppression list that SMS shares; /start comes back."""
+"""/stop and 退订: the chat joins the suppression list that SMS shares; /start comes back.
+
+Blocking the bot is a stop too: Telegram tells the bot at once (a my_chat_member update), so
+the chat is suppressed before the next campaign tries it, not when a send comes back 403.
+Unblocking is not consent: the person must press /start (Telegram's "Restart" sends it).
+"""
 
 from __future__ import annotations
 
 from aiogram import Router
-from aiogram.filters import Command
+from aiogram.filters import KICKED, ChatMemberUpdatedFilter, Command
 from aiogram.fsm.context import FSMContext
-from aiogram.types import Message
+from aiogram.types import ChatMemberUpdated, Message
 
 from bot.filters import TextMatches
 from bot.services import ChatRecords, ChatUser
@@ -24,9 +29,15 @@ async def stop(
     await message.answer(COMMON(language, "stopped"))
 
 
+async def blocked(update: ChatMemberUpdated, records: ChatRecords) -> None:
+    if update.chat.type == "private":
+        await records.stop(update.chat.id, source="telegram_block")
+
+
 def router() -> Router:
     """A fresh router of this feature (a router joins one dispatcher only)."""
     router = Router(name="stop")
     router.message.register(stop, Command("stop"))
     router.message.register(stop, TextMatches(is_stop))
+    router.my_chat_member.register(blocked, ChatMemberUpdatedFilter(member_status_changed=KICKED))
     return router

@@ -119,3 +119,26 @@ async def test_sms_only_stop_words_do_not_unsubscribe_a_chat(chat: BotHarness) -
     assert not stored.stopped
     [stopped] = await chat.say(CHAT, "TD")
     assert "已为您退订" in stopped
+
+
+async def test_blocking_the_bot_suppresses_the_chat_at_once(
+    chat: BotHarness, engine: AsyncEngine
+) -> None:
+    await chat.consented(CHAT)
+    await chat.stand_in.block(CHAT)
+    await chat.deliver()  # Telegram's my_chat_member update
+    async with engine.connect() as connection:
+        suppressed = (
+            await connection.execute(select(SUPPRESSIONS.c.address, SUPPRESSIONS.c.source))
+        ).all()
+    assert suppressed == [(f"telegram:{CHAT}", "telegram_block")]
+    # Unblocking is not consent: the chat comes back only through /start and 同意.
+    await chat.stand_in.block(CHAT, unblock=True)
+    await chat.deliver()
+    stored = await chat.store.chat_user(CHAT)
+    assert stored is not None
+    assert stored.stopped
+    [again] = await chat.say(CHAT, "/stop")
+    assert "已退订" in again
+    kinds = [kind for kind, _ in await _events(engine)]
+    assert kinds.count("opted_out") == 1  # one opt-out, one event
