@@ -35,6 +35,7 @@ class EventKind:
     ACCOUNT_LINKED = "account_linked"  # a Telegram chat proved it is the resident's
     CHAT_CONSENTED = "chat_consented"  # data: language; also a re-consent after a stop
     CAMPAIGN_STATE = "campaign_state"
+    CONVERSION = "conversion"  # data: change, effective_on, source, attributed contact
 
 
 #: The row status a gateway's word on a message (receipt or status query) moves it to.

@@ -7,9 +7,11 @@ from typing import Annotated
 
 import typer
 
+from campaigns import utc_now
 from cli.context import console, database, fail, print_json, run
 from core import today
 from ledger import HeaderError, ImportResult, SourceError, import_ledger
+from results import reconcile_statuses
 
 app = typer.Typer(help="台账 / The resident ledger.", no_args_is_help=True)
 
@@ -28,9 +30,11 @@ def import_(
 
     async def work() -> ImportResult:
         async with database() as engine:
-            return await import_ledger(
+            result = await import_ledger(
                 engine, path, today=today(), errors_path=errors, batch_size=batch_size
             )
+            await reconcile_statuses(engine, now=utc_now())  # status changes → conversions
+            return result
 
     try:
         result = run(work())

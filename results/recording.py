@@ -1,0 +1,100 @@
+"""Writing conversions: attributed, once per resident × kind × month, each with its event."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Table
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from campaigns.events import EventKind, event_row, write_events
+from core import RESIDENT_TZ
+from results.attribution import last_contact
+from results.changes import ChangeKind
+from results.model import CONVERSIONS
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """A conversion to record: who, which change, and when it took effect."""
+
+    resident_id: str
+    kind: ChangeKind
+    at: datetime  # timezone-aware
+
+
+def upsert(connection: AsyncConnection, table: Table) -> Any:
+    """INSERT with ON CONFLICT support for the database behind `connection`."""
+    if connection.dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
+
+
+async def record(
+    connection: AsyncConnection,
+    found: list[Found],
+    *,
+    source: str,
+    now: datetime,
+    window: timedelta,
+    batch_key: str | None = None,
+) -> int:
+    """Record each conversion not yet known (same resident, kind and month); the number new.
+
+    Runs inside the caller's transaction, so the conversion, its `conversion` event and the
+    status change that caused it commit together.
+    """
+    written = 0
+    events: list[dict[str, Any]] = []
+    for item in found:
+        at = item.at.astimezone(UTC)
+        local = at.astimezone(RESIDENT_TZ).date()
+        contact = await last_contact(connection, item.resident_id, at, window)
+        values = {
+            "resident_id": item.resident_id,
+            "kind": item.kind.value,
+            "effective_on": local,
+            "period": f"{local:%Y-%m}",
+            "reported_at": now.astimezone(UTC),
+            "source": source,
+            "batch_key": batch_key,
+            "campaign_id": contact.campaign_id if contact else None,
+            "message_id": contact.message_id if contact else None,
+            "contact_event_id": contact.event_id if contact else None,
+            "contact_at": contact.at if contact else None,
+            "channel": contact.channel if contact else None,
+        }
+        statement = (
+            upsert(connection, CONVERSIONS)
+            .values(values)
+            .on_conflict_do_nothing(index_elements=["resident_id", "kind", "period"])
+            .returning(CONVERSIONS.c.id)
+        )
+        conversion_id = (await connection.execute(statement)).scalar_one_or_none()
+        if conversion_id is None:
+            continue  # already counted for this month
+        written += 1
+        events.append(
+            event_row(
+                EventKind.CONVERSION,
+                now,
+                campaign_id=values["campaign_id"],
+                message_id=values["message_id"],
+                resident_id=item.resident_id,
+                data={
+                    "conversion_id": conversion_id,
+                    "change": item.kind.value,
+                    "effective_on": local.isoformat(),
+                    "source": source,
+                    "attributed": contact is not None,
+                    "contact_at": contact.at.isoformat() if contact else None,
+                    "channel": values["channel"],
+                    "contact_event_id": values["contact_event_id"],
+                },
+            )
+        )
+    await write_events(connection, events)
+    return written
