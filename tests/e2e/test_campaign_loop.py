@@ -87,12 +87,10 @@ async def drain(worker: Worker, engine: AsyncEngine, *, rounds: int = 300) -> di
     try:
         for _ in range(rounds):
             await worker.upkeep.run_all_once()
-            counts = await statuses(engine)
+            counts, held = await _snapshot(engine, worker.upkeep.clock())
             if not {"queued", "sending", "sent", "unknown"} & set(counts):
                 return counts
-            if set(counts) <= {"queued", "delivered", "failed", "suppressed"} and await _all_held(
-                engine, worker
-            ):
+            if set(counts) <= {"queued", "delivered", "failed", "suppressed"} and held:
                 return counts
             await asyncio.sleep(0.1)
         return await statuses(engine)
@@ -101,13 +99,19 @@ async def drain(worker: Worker, engine: AsyncEngine, *, rounds: int = 300) -> di
         await task
 
 
-async def _all_held(engine: AsyncEngine, worker: Worker) -> bool:
-    now = worker.upkeep.clock()
+async def _snapshot(engine: AsyncEngine, now: datetime) -> tuple[dict[str, int], bool]:
+    """Counts by status, and whether every queued row is held past `now`, from ONE read: two
+    reads raced the sender (rows claimed between them left "all held" true of an empty set,
+    and the drain returned with every row still counted as queued)."""
     async with engine.connect() as c:
-        rows = (
-            await c.execute(select(MESSAGES.c.not_before).where(MESSAGES.c.status == "queued"))
-        ).all()
-    return all(r.not_before is not None and _aware(r.not_before) > now for r in rows)
+        rows = (await c.execute(select(MESSAGES.c.status, MESSAGES.c.not_before))).all()
+    counts = dict(Counter(str(r.status) for r in rows))
+    held = all(
+        r.not_before is not None and _aware(r.not_before) > now
+        for r in rows
+        if r.status == "queued"
+    )
+    return counts, held
 
 
 def _aware(moment: datetime) -> datetime:
