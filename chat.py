@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot import BotSettings, ChatRecords, build_dispatcher, cached_records, prepare_bot
 from bot.linking import Linker
-from campaigns.chat_store import ChatStore
+from campaigns import ChatStore
 from campaigns.model import SUPPRESSIONS
 from campaigns.render_sms import SmsTemplate, parse_sms
 from campaigns.templates import DEFAULT_REGISTRY, Approval

@@ -1,5 +1,6 @@
 """Outreach campaigns: definitions, planner, rendering, dispatch, receipts and scheduling."""
 
+from campaigns.chat_store import ChatStore
 from campaigns.compose import CampaignComposer, SharedRenderer
 from campaigns.definition import (
     CampaignDefinition,
@@ -57,6 +58,7 @@ __all__ = [
     "CampaignComposer",
     "CampaignDefinition",
     "CampaignError",
+    "ChatStore",
     "Decision",
     "DefinitionError",
     "DispatchSettings",

@@ -19,7 +19,7 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot import build_dispatcher
-from campaigns.chat_store import ChatStore
+from campaigns import ChatStore
 from faq import Answerer
 from tests.channels.test_telegram_harness import TOKEN, StandIn, config, running
 

@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot import build_dispatcher
 from bot.retry import prepare_bot
-from campaigns.chat_store import ChatStore
+from campaigns import ChatStore
 from channels.sandbox import FloodLimits
 from tests.bot.harness import BotHarness, answerer
 from tests.channels.test_telegram_harness import TOKEN, config, running

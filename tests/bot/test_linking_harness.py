@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot import cached_records
 from bot.linking import Linker
-from campaigns.chat_store import ChatStore
+from campaigns import ChatStore
 from channels import GatewaySettings
 from channels.sandbox import SandboxConfig, create_sms_app, serve
 from chat import build_linker
