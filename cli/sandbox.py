@@ -1,4 +1,5 @@
-"""`outreach sandbox …`: local stand-ins of the SMS gateways and of Telegram's Bot API."""
+"""`outreach sandbox …`: local stand-ins of the SMS gateways, Telegram's Bot API and the ledger
+system's webhook."""
 
 from __future__ import annotations
 
@@ -13,9 +14,11 @@ from aiohttp import web
 from channels.sandbox import (
     SMS_PROVIDERS,
     FloodLimits,
+    LedgerSandboxConfig,
     ReceiptOptions,
     SandboxConfig,
     TelegramSandboxConfig,
+    create_ledger_app,
     create_sms_app,
     create_telegram_app,
     run_forever,
@@ -125,6 +128,38 @@ def telegram(
     if not flood:
         config.flood = FloodLimits(overall_per_second=0, per_chat_per_second=0)
     _serve(create_telegram_app(config), host, port, "Telegram Bot API 模拟器 / stand-in")
+
+
+@app.command("ledger")
+def ledger(
+    port: PortOpt,
+    secret: Annotated[
+        str, typer.Option("--secret", help="签名密钥（同 LEDGER_WEBHOOK_SECRET）/ HMAC secret.")
+    ],
+    log: LogOpt = None,
+    host: HostOpt = "127.0.0.1",
+    push_url: Annotated[
+        str | None,
+        typer.Option(
+            "--push-url",
+            help="参保状态变化推送地址，如 http://127.0.0.1:8080/api/v1/ledger/status-changes "
+            "/ Where status changes are pushed.",
+        ),
+    ] = None,
+    seed: Annotated[int | None, typer.Option(help="随机种子 / Random seed.")] = None,
+) -> None:
+    """启动台账系统模拟器（接收事件推送）/ Run the ledger system's webhook stand-in."""
+    config = LedgerSandboxConfig(
+        secret=secret,
+        sandbox=SandboxConfig(provider="ledger", log_path=log, seed=seed),
+        push_url=push_url,
+    )
+    _serve(
+        create_ledger_app(config),
+        host,
+        port,
+        "台账系统模拟器（事件推送 POST /webhook）/ Ledger system stand-in (POST /webhook)",
+    )
 
 
 def _serve(application: web.Application, host: str, port: int, what: str) -> None:

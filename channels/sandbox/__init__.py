@@ -2,6 +2,7 @@
 
 `create_sms_app(provider, config)` builds the stand-in of one SMS provider; each is a real
 HTTP server that signs, verifies, limits, logs and calls back as that provider does.
+`create_ledger_app(config)` is the ledger system's webhook that the outbox relay posts to.
 """
 
 from collections.abc import Callable
@@ -18,6 +19,8 @@ from channels.sandbox.common import (
     run_forever,
     serve,
 )
+from channels.sandbox.ledger import LEDGER_SANDBOX, LedgerSandbox, LedgerSandboxConfig
+from channels.sandbox.ledger import create_app as create_ledger_app
 from channels.sandbox.telegram import BOT_API_KEY
 from channels.sandbox.telegram import create_app as create_telegram_app
 from channels.sandbox.telegram_config import TelegramSandboxConfig
@@ -38,15 +41,19 @@ def create_sms_app(provider: str, config: SandboxConfig) -> web.Application:
 
 __all__ = [
     "BOT_API_KEY",
+    "LEDGER_SANDBOX",
     "SMS_PROVIDERS",
     "Fault",
     "Faults",
     "FloodLimits",
+    "LedgerSandbox",
+    "LedgerSandboxConfig",
     "NumberLimits",
     "ReceiptOptions",
     "SandboxConfig",
     "TelegramSandboxConfig",
     "WebhookRetry",
+    "create_ledger_app",
     "create_sms_app",
     "create_telegram_app",
     "run_forever",

@@ -296,6 +296,10 @@ class SandboxCore:
             )
             self._enqueue(due + copy * opts.delay, event)
 
+    def push(self, push: Push) -> None:
+        """Send `push` to the service now, retried like receipts until acknowledged."""
+        self._enqueue(time.monotonic(), push)
+
     def _enqueue(self, due: float, item: ReceiptEvent | Push, attempt: int = 1) -> None:
         heapq.heappush(self._queue, (due, next(self._seq), item, attempt))
         self._wake.set()
