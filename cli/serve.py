@@ -1,4 +1,4 @@
-"""`outreach serve`: the web app (gateway callbacks, health), the bot and a worker in one process.
+"""`outreach serve`: the web app (callbacks, health, /api/v1), the bot and a worker in one process.
 
 On the embedded defaults this is the whole service on one machine. The bot runs when
 TELEGRAM_BOT_TOKEN is set and BOT_MODE is not off: polling (the default) or webhook, where
@@ -23,7 +23,7 @@ from channels.sandbox import serve as serve_app
 from chat import build_chat
 from cli.context import console, database, run
 from core import create_redis, get_logger, load_settings
-from web import create_app
+from web import add_api, create_app
 from web.providers import all_providers
 from worker import build_worker
 
@@ -50,6 +50,7 @@ def serve(
                 public_base_url=gateways.public_base_url,
             )
             app = create_app(CampaignCallbacks(engine), providers=providers)
+            add_api(app, engine)  # /api/v1: staff and ledger-system REST API
             bot = _bot(app, engine, redis, gateways, bot_settings)
             runner = await serve_app(app, host, port)
             try:

@@ -1,0 +1,130 @@
+"""The hand-off queue: residents' questions staff follow up, and the reply they record.
+
+Staff see only questions whose sender is a resident of their township (questions from unknown
+senders are for admins). A reply closes the question (campaigns.close_question) and records the
+text, who wrote it and when; it is NOT sent to the resident by the API: staff reply by phone or
+SMS themselves and record here what they said.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from campaigns import StoredQuestion, close_question, list_questions, utc_now
+from core import mask_id_number, mask_phone, mask_text
+from ledger import Resident
+from web.api.auth import ENGINE, principal
+from web.api.body import bounded_int, json_object, path_id, query_flag
+from web.api.errors import conflict, invalid, not_found
+from web.api.model import QUESTION_REPLIES
+from web.api.people import STAFF_ROLES
+from web.api.tokens import Principal, Role
+
+_R = Resident.__table__
+#: How many questions a staff member's list is drawn from before the township filter.
+_SCAN = 5000
+REPLY_LIMIT = 500
+
+
+async def index(request: web.Request) -> web.Response:
+    who = principal(request, *STAFF_ROLES)
+    include_closed = query_flag(request, "all")
+    limit = bounded_int(request.query.get("limit"), "limit", 1, 500, 100)
+    engine = request.app[ENGINE]
+    questions = await _visible(engine, who, include_closed=include_closed)
+    shown = questions[:limit]
+    replies = await _replies(engine, [q.id for q in shown])
+    return web.json_response({"questions": [_view(q, who, replies.get(q.id)) for q in shown]})
+
+
+async def reply(request: web.Request) -> web.Response:
+    who = principal(request, *STAFF_ROLES)
+    question_id = path_id(request)
+    body = await json_object(request)
+    text = body.get("text")
+    if not isinstance(text, str) or not text.strip() or len(text) > REPLY_LIMIT:
+        raise invalid(
+            f"请填写答复内容（1 到 {REPLY_LIMIT} 个字）",
+            f"text must be 1 to {REPLY_LIMIT} characters",
+            field="text",
+        )
+    engine = request.app[ENGINE]
+    question = next(
+        (q for q in await _visible(engine, who, include_closed=True) if q.id == question_id),
+        None,
+    )
+    if question is None:
+        raise not_found("问题", "question")
+    now = utc_now()
+    if question.answered_at is not None or not await close_question(engine, question_id, now=now):
+        raise conflict("该问题已经跟进过了", "this question is already closed")
+    async with engine.begin() as connection:
+        await connection.execute(
+            insert(QUESTION_REPLIES).values(
+                question_id=question_id, token_id=who.token_id, text=text.strip(), created_at=now
+            )
+        )
+    return web.json_response(
+        {
+            "id": question_id,
+            "answered_by": "staff",
+            "reply": text.strip(),
+            "sent_to_resident": False,
+        }
+    )
+
+
+async def _visible(
+    engine: AsyncEngine, who: Principal, *, include_closed: bool
+) -> list[StoredQuestion]:
+    questions = await list_questions(engine, include_closed=include_closed, limit=_SCAN)
+    if who.role is Role.ADMIN:
+        return questions
+    ids = sorted({q.resident_id for q in questions if q.resident_id})
+    if not ids:
+        return []
+    async with engine.connect() as connection:
+        mine: set[str] = set(
+            (
+                await connection.execute(
+                    select(_R.c.id_number).where(
+                        _R.c.id_number.in_(ids), _R.c.township == who.township
+                    )
+                )
+            ).scalars()
+        )
+    return [q for q in questions if q.resident_id in mine]
+
+
+async def _replies(engine: AsyncEngine, ids: list[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    async with engine.connect() as connection:
+        rows = await connection.execute(
+            select(QUESTION_REPLIES.c.question_id, QUESTION_REPLIES.c.text).where(
+                QUESTION_REPLIES.c.question_id.in_(ids)
+            )
+        )
+        return {int(r.question_id): r.text for r in rows}
+
+
+def _view(q: StoredQuestion, who: Principal, reply_text: str | None) -> dict[str, Any]:
+    unmasked = who.role is Role.ADMIN
+    resident_id = q.resident_id
+    return {
+        "id": q.id,
+        "provider": q.provider,
+        "sender": q.sender if unmasked else mask_phone(q.sender),
+        "resident_id": resident_id if unmasked or not resident_id else mask_id_number(resident_id),
+        "text": q.text if unmasked else mask_text(q.text),
+        "received_at": q.received_at.isoformat(),
+        "answered_at": q.answered_at.isoformat() if q.answered_at else None,
+        "answered_by": q.answered_by,
+        "triage": q.triage,
+        "entry_id": q.entry_id,
+        "reply": reply_text,
+    }
