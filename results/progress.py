@@ -1,0 +1,156 @@
+"""Monthly progress per township and village, aggregated in SQL (one GROUP BY per query).
+
+Figures (LEDGER.md §5), per unit, for a month:
+- in scope: residents 16+, not students, not deceased or insured elsewhere (segment `in_scope`);
+- contacted: of those, sent a message before the month's end; reached: delivered a message or
+  engaged (replied, asked, got an estimate) before the month's end;
+- converted: with a conversion effective in the month; crossed off (销号): with a conversion
+  effective by the month's end, since outreach began;
+- insured: pension status paying or lapsed (enrolled); paid: insured and paid in the month's
+  year, up to the month's end. Rates: enrollment = insured / in scope, payment = paid / insured.
+Statuses are the ledger as it stands now (the ledger keeps no history of them); contacts and
+conversions are counted as of the month's end.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from sqlalchemy import Integer, and_, case, func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from ledger import Resident, Status
+from ledger.segments import FIELDS
+from results.model import CONVERSIONS
+from results.scope import (
+    Month,
+    delivered_residents,
+    engaged_residents,
+    sent_residents,
+)
+from results.targets import Target, Targets, due
+
+_R = Resident.__table__.c
+_INSURED = (Status.PAYING.value, Status.LAPSED.value)
+
+
+@dataclass(slots=True)
+class UnitProgress:
+    """One township (village None: the township's total) or village."""
+
+    township: str | None
+    village: str | None
+    in_scope: int = 0
+    contacted: int = 0
+    reached: int = 0
+    converted: int = 0
+    crossed_off: int = 0
+    insured: int = 0
+    paid: int = 0
+    enrollment_target: Target | None = None
+    payment_target: Target | None = None
+
+    @property
+    def enrollment_rate(self) -> float | None:
+        return self.insured / self.in_scope if self.in_scope else None
+
+    @property
+    def payment_rate(self) -> float | None:
+        return self.paid / self.insured if self.insured else None
+
+    def as_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["enrollment_rate"] = self.enrollment_rate
+        data["payment_rate"] = self.payment_rate
+        return data
+
+
+@dataclass(slots=True)
+class ProgressReport:
+    month: Month
+    units: list[UnitProgress] = field(default_factory=list)  # villages, then township totals
+    reasons: list[tuple[str | None, str | None, str | None, int]] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "month": str(self.month),
+            "units": [u.as_json() for u in self.units],
+            "reasons": [
+                {"township": t, "village": v, "reason": r, "residents": n}
+                for t, v, r, n in self.reasons
+            ],
+        }
+
+
+def _flag(condition: Any) -> Any:
+    return func.sum(case((condition, 1), else_=0).cast(Integer))
+
+
+async def progress_report(
+    engine: AsyncEngine, month: Month, targets: Targets | None = None
+) -> ProgressReport:
+    """The month's progress of every village and township (see the module's docstring)."""
+    targets = targets or Targets()
+    end = month.end
+    on = month.next_first_day  # ages and scope as of the month's end
+    in_scope = FIELDS["in_scope"].sql("eq", True, on)
+    insured = _R.pension_status.in_(_INSURED)
+    paid = and_(
+        insured,
+        _R.pension_last_paid >= month.first_day.replace(month=1),
+        _R.pension_last_paid < month.next_first_day,
+    )
+    c = CONVERSIONS.c
+    converted = select(c.resident_id).where(
+        c.effective_on >= month.first_day, c.effective_on < month.next_first_day
+    )
+    crossed = select(c.resident_id).where(c.effective_on < month.next_first_day)
+    reached = _R.id_number.in_(delivered_residents(end)) | _R.id_number.in_(engaged_residents(end))
+    query = (
+        select(
+            _R.township,
+            _R.village,
+            _flag(in_scope),
+            _flag(and_(in_scope, _R.id_number.in_(sent_residents(end)))),
+            _flag(and_(in_scope, reached)),
+            _flag(_R.id_number.in_(converted)),
+            _flag(_R.id_number.in_(crossed)),
+            _flag(and_(in_scope, insured)),
+            _flag(and_(in_scope, paid)),
+        )
+        .group_by(_R.township, _R.village)
+        .order_by(_R.township, _R.village)
+    )
+    not_insured = and_(in_scope, ~func.coalesce(_R.pension_status, "").in_(_INSURED))
+    reasons_query = (
+        select(_R.township, _R.village, _R.uninsured_reason, func.count())
+        .where(not_insured)
+        .group_by(_R.township, _R.village, _R.uninsured_reason)
+        .order_by(_R.township, _R.village, _R.uninsured_reason)
+    )
+    async with engine.connect() as connection:
+        rows: list[Any] = list(await connection.execute(query))
+        reasons: list[Any] = list(await connection.execute(reasons_query))
+    report = ProgressReport(month)
+    totals: dict[str | None, UnitProgress] = {}
+    for row in rows:
+        township, village = row[0], row[1]
+        n = [int(f or 0) for f in row[2:]]
+        unit = UnitProgress(township, village, n[0], n[1], n[2], n[3], n[4], n[5], n[6])
+        report.units.append(unit)
+        total = totals.setdefault(township, UnitProgress(township, None))
+        for name in ("in_scope", "contacted", "reached", "converted", "crossed_off"):
+            setattr(total, name, getattr(total, name) + getattr(unit, name))
+        total.insured += unit.insured
+        total.paid += unit.paid
+    report.units.extend(totals.values())
+    for unit in report.units:
+        unit.enrollment_target = due(
+            targets.for_unit("enrollment", unit.township, unit.village), month.month
+        )
+        unit.payment_target = due(
+            targets.for_unit("payment", unit.township, unit.village), month.month
+        )
+    report.reasons = [(t, v, r, int(n)) for t, v, r, n in reasons]
+    return report
