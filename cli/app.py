@@ -7,6 +7,7 @@ import sys
 import typer
 
 from cli import campaign, db, demo, faq, ledger, outbox, pension, sandbox, segment, serve, token
+from cli.report import app as report_app
 from core import get_logger
 
 app = typer.Typer(
@@ -24,6 +25,7 @@ app.add_typer(pension.app, name="pension")
 app.add_typer(campaign.app, name="campaign")
 app.add_typer(faq.app, name="faq")
 app.add_typer(sandbox.app, name="sandbox")
+app.add_typer(report_app, name="report")
 app.add_typer(token.app, name="token")
 app.add_typer(outbox.app, name="outbox")
 app.command("demo")(demo.demo)
