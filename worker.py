@@ -1,4 +1,5 @@
-"""Composition root of the background side: send consumers and the leader's scheduled jobs.
+"""Composition root of the background side: send consumers, the leader's scheduled jobs and the
+outbox relay to the ledger system (when LEDGER_WEBHOOK_URL is set).
 
 `python worker.py` runs one worker; start as many as needed (on any machines) against one
 PostgreSQL and one Redis server: they share the send stream through a consumer group, every
@@ -55,6 +56,7 @@ from core import (
     upgrade_to_head,
 )
 from faq import Abstained, Answerer
+from outbox import Relay, RelaySettings
 
 log = get_logger("worker")
 
@@ -142,14 +144,19 @@ class Worker:
     leader: LeaderLock
     scheduler: LeaderScheduler
     channels: dict[str, Channel]
+    relay: Relay | None = None  # every worker relays: claims are safe with any number
 
     async def run(self, stop: asyncio.Event, *, lead: bool = True) -> None:
-        """Send until `stop` is set; campaign for leadership meanwhile (unless `lead` is off)."""
-        if not lead:
-            await self.dispatcher.run(stop)
-            return
-        async with self.leader.hold(self.scheduler.on_elected, self.scheduler.on_lost):
-            await self.dispatcher.run(stop)
+        """Send (and relay events) until `stop` is set; campaign for leadership meanwhile
+        (unless `lead` is off)."""
+        async with asyncio.TaskGroup() as tasks:
+            if self.relay is not None:
+                tasks.create_task(self.relay.run(stop))
+            if not lead:
+                await self.dispatcher.run(stop)
+                return
+            async with self.leader.hold(self.scheduler.on_elected, self.scheduler.on_lost):
+                await self.dispatcher.run(stop)
 
 
 @asynccontextmanager
@@ -163,6 +170,7 @@ async def build_worker(
     clock: Callable[[], datetime] = utc_now,
     pacing: WorkerSettings | None = None,
     replies: ReplySettings | None = None,
+    ledger: RelaySettings | None = None,
 ) -> AsyncIterator[Worker]:
     """Everything a worker needs, closed on exit."""
     async with AsyncExitStack() as stack:
@@ -211,7 +219,9 @@ async def build_worker(
             desk=desk,
         )
         leader = LeaderLock(redis, "scheduler")
-        yield Worker(dispatcher, upkeep, leader, LeaderScheduler(upkeep), channels)
+        relaying = ledger or RelaySettings()
+        relay = Relay(engine, relaying) if relaying.enabled else None
+        yield Worker(dispatcher, upkeep, leader, LeaderScheduler(upkeep), channels, relay)
 
 
 async def main() -> None:
@@ -226,7 +236,11 @@ async def main() -> None:
     try:
         await upgrade_to_head(engine)
         async with build_worker(engine, redis, GatewaySettings()) as worker:
-            log.info("worker_started", gateways=sorted(worker.channels))
+            log.info(
+                "worker_started",
+                gateways=sorted(worker.channels),
+                ledger_relay=worker.relay is not None,
+            )
             await worker.run(stop)
     finally:
         await redis.aclose()

@@ -63,6 +63,7 @@ class Relay:
         )
         self._rng = rng or random.Random()  # noqa: S311 - jitter, not security
         self._session = session
+        self.delivered = 0  # events this relay delivered since it started
 
     async def once(self) -> Pass:
         """One round: claim a batch, post it, record the outcome."""
@@ -74,6 +75,7 @@ class Relay:
         error = await self._post(body)
         if error is None:
             await self.store.delivered([row.id for row in rows], self.clock())
+            self.delivered += len(rows)
             return Pass(delivered=len(rows))
         dead = await self.store.failed(rows, owner, self.clock(), error, self.backoff, self._rng)
         log.warning("outbox_post_failed", events=len(rows), error=error, dead=dead)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections import defaultdict
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -124,6 +125,17 @@ async def undelivered(engine: AsyncEngine) -> int:
                 await connection.execute(select(func.count()).where(EVENTS.c.relayed_at.is_(None)))
             ).scalar_one()
         )
+
+
+async def wait_for(
+    condition: Callable[[], Awaitable[bool]], what: str, seconds: float = 300
+) -> None:
+    """Poll `condition` until it holds; fail (saying what was awaited) after `seconds`."""
+    for _ in range(int(seconds / 0.05)):
+        if await condition():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"gave up waiting for {what}")
 
 
 def assert_in_resident_order(records: Sequence[dict[str, Any]]) -> None:
