@@ -49,6 +49,7 @@ from campaigns.sms_length import is_gsm7, sms_parts
 from campaigns.stream import SendQueue
 from campaigns.templates import TemplateRegistry, TemplateUse
 from campaigns.timing import open_hours_per_day, utc_now
+from campaigns.transactional import SmsCodeSender, TransactionalSms, transactional_approvals
 
 __all__ = [
     "ANSWER_TEMPLATE",
@@ -79,6 +80,7 @@ __all__ = [
     "ReplyRules",
     "SendQueue",
     "SharedRenderer",
+    "SmsCodeSender",
     "StoredCampaign",
     "StoredQuestion",
     "TemplateError",
@@ -86,6 +88,7 @@ __all__ = [
     "TemplateRegistry",
     "TemplateUse",
     "TokenBucket",
+    "TransactionalSms",
     "Triage",
     "Upkeep",
     "Verdict",
@@ -113,5 +116,6 @@ __all__ = [
     "resume_campaign",
     "short_answer",
     "sms_parts",
+    "transactional_approvals",
     "utc_now",
 ]

@@ -16,7 +16,7 @@ from pathlib import Path
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from campaigns import CampaignCallbacks, Renderer, TemplateRegistry
+from campaigns import CampaignCallbacks, Renderer, TemplateRegistry, transactional_approvals
 from channels import GatewaySettings
 from channels.sandbox import (
     Faults,
@@ -27,7 +27,6 @@ from channels.sandbox import (
     create_telegram_app,
     serve,
 )
-from chat import transactional_approvals
 from web import create_app
 from web.providers import all_providers
 
