@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 import campaigns.model
 import ledger.model
+import web.api.model  # noqa: F401  (registers the API's tables)
 from core import Base
 
 

@@ -251,6 +251,31 @@ def document() -> _S:
                     ],
                 )
             },
+            f"{p}/reports/funnel": {
+                "get": _op(
+                    "活动漏斗 / campaign funnel",
+                    "admin, ledger; staff（本人活动或本乡镇 own campaign or township）",
+                    _obj(["rows"], rows={"type": "array"}),
+                    errors=(404, 422),
+                    params=[
+                        {"name": "campaign_id", "in": "query", "schema": _INT},
+                        {
+                            "name": "split",
+                            "in": "query",
+                            "schema": {"enum": ["campaign", "group", "township"]},
+                        },
+                    ],
+                )
+            },
+            f"{p}/reports/progress": {
+                "get": _op(
+                    "月度进度 / monthly progress by township and village",
+                    "admin, ledger; staff（本乡镇 own township）",
+                    _obj(["month", "units", "reasons"]),
+                    errors=(422,),
+                    params=[{"name": "month", "in": "query", "required": True, "schema": _STR}],
+                )
+            },
             f"{p}/questions/{{id}}/reply": {
                 "post": _op(
                     "记录答复并关闭（不代发给居民）/ record a reply and close (not sent)",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from web.api import campaign_routes, ledger_routes, people, questions, upload
+from web.api import campaign_routes, ledger_routes, people, questions, reports, upload
 from web.api.auth import ENGINE, api_middleware
 from web.api.openapi import serve_document
 
@@ -30,6 +30,8 @@ def create_api(engine: AsyncEngine) -> web.Application:
     api.router.add_post("/campaigns/{id}/pause", campaign_routes.pause)
     api.router.add_get("/questions", questions.index)
     api.router.add_post("/questions/{id}/reply", questions.reply)
+    api.router.add_get("/reports/funnel", reports.funnel)
+    api.router.add_get("/reports/progress", reports.progress)
     return api
 
 

@@ -1,0 +1,111 @@
+"""The hand-off queue through the API: a township's questions only, a reply recorded once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp.test_utils import TestClient
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from campaigns.model import EVENTS, INBOUND
+from tests.web.conftest import HOME, NOW, OTHER, Tokens, bearer
+
+Client = TestClient[Any, Any]
+
+
+async def _questions(engine: AsyncEngine, people: dict[str, list[str]]) -> dict[str, int]:
+    rows = [
+        (HOME, people[HOME][0], "13900000001", "我断缴了两年，身份证 532504197003150031 还能补吗"),
+        (OTHER, people[OTHER][0], "13900000004", "灵活就业怎么交医保"),
+        ("nobody", None, "13800009999", "你们是谁"),
+    ]
+    ids = {}
+    async with engine.begin() as connection:
+        for label, resident_id, sender, text in rows:
+            result = await connection.execute(
+                insert(INBOUND)
+                .values(
+                    provider="aliyun",
+                    sender=sender,
+                    resident_id=resident_id,
+                    text=text,
+                    kind="question",
+                    received_at=NOW,
+                )
+                .returning(INBOUND.c.id)
+            )
+            ids[label] = int(result.scalar_one())
+    return ids
+
+
+async def test_staff_list_their_townships_questions_masked(
+    engine: AsyncEngine, client: Client, tokens: Tokens, people: dict[str, list[str]]
+) -> None:
+    ids = await _questions(engine, people)
+    staff = await (await client.get("/api/v1/questions", headers=bearer(tokens.staff))).json()
+    assert [q["id"] for q in staff["questions"]] == [ids[HOME]]
+    only = staff["questions"][0]
+    assert only["sender"] == "139****0001"
+    assert "532504197003150031" not in only["text"]
+    assert "5325**********0031" in only["text"]
+    admin = await (await client.get("/api/v1/questions", headers=bearer(tokens.admin))).json()
+    assert {q["id"] for q in admin["questions"]} == set(ids.values())
+    assert any(q["sender"] == "13900000001" for q in admin["questions"])
+
+
+async def test_a_reply_closes_the_question_once_and_is_recorded(
+    engine: AsyncEngine, client: Client, tokens: Tokens, people: dict[str, list[str]]
+) -> None:
+    ids = await _questions(engine, people)
+    path = f"/api/v1/questions/{ids[HOME]}/reply"
+    text = "已电话联系，说明了续缴办法"
+    first = await client.post(path, json={"text": text}, headers=bearer(tokens.staff))
+    assert first.status == 200
+    assert (await first.json())["sent_to_resident"] is False
+    again = await client.post(path, json={"text": text}, headers=bearer(tokens.staff))
+    assert again.status == 409
+    assert "已经跟进" in (await again.json())["error"]["message_zh"]
+
+    listed = await client.get("/api/v1/questions?all=true", headers=bearer(tokens.staff))
+    closed = (await listed.json())["questions"][0]
+    assert (closed["answered_by"], closed["reply"]) == ("staff", text)
+    open_only = await client.get("/api/v1/questions", headers=bearer(tokens.staff))
+    assert (await open_only.json())["questions"] == []
+    async with engine.connect() as connection:
+        kinds: list[str] = list((await connection.execute(select(EVENTS.c.kind))).scalars())
+    assert "question_followed_up" in kinds
+
+
+async def test_another_townships_question_cannot_be_answered_or_seen(
+    engine: AsyncEngine, client: Client, tokens: Tokens, people: dict[str, list[str]]
+) -> None:
+    ids = await _questions(engine, people)
+    body = {"text": "好的"}
+    theirs = await client.post(
+        f"/api/v1/questions/{ids[OTHER]}/reply", json=body, headers=bearer(tokens.staff)
+    )
+    unknown = await client.post(
+        "/api/v1/questions/99999/reply", json=body, headers=bearer(tokens.staff)
+    )
+    assert theirs.status == unknown.status == 404
+    assert await theirs.json() == await unknown.json()
+    still_open = await client.get("/api/v1/questions", headers=bearer(tokens.other_staff))
+    assert [q["id"] for q in (await still_open.json())["questions"]] == [ids[OTHER]]
+
+
+async def test_a_reply_needs_text_and_the_list_a_sane_flag(
+    engine: AsyncEngine, client: Client, tokens: Tokens, people: dict[str, list[str]]
+) -> None:
+    ids = await _questions(engine, people)
+    for text in ("", "  ", "长" * 501, 42):
+        response = await client.post(
+            f"/api/v1/questions/{ids[HOME]}/reply",
+            json={"text": text},
+            headers=bearer(tokens.staff),
+        )
+        assert response.status == 422
+        assert (await response.json())["error"]["field"] == "text"
+    flag = await client.get("/api/v1/questions?all=maybe", headers=bearer(tokens.staff))
+    assert flag.status == 400
+    assert "true" in (await flag.json())["error"]["message_zh"]
