@@ -37,6 +37,7 @@ async def test_without_a_token_every_route_but_the_document_answers_401(
         error = (await response.json())["error"]
         assert error["code"] == "unauthenticated"
         assert "令牌" in error["message_zh"]
+        assert "令牌" in await response.text()  # written as UTF-8, not \u escapes
         assert "token" in error["message_en"]
 
 

@@ -32,7 +32,7 @@ from campaigns import (
 from core import BilingualError, today
 from web.api.auth import ENGINE, principal
 from web.api.body import json_object, path_id, segment_of
-from web.api.errors import conflict, invalid, not_found
+from web.api.errors import conflict, invalid, json_response, not_found
 from web.api.people import STAFF_ROLES
 from web.api.scope import may_see_campaign, scoped_definition
 from web.api.tokens import Principal
@@ -56,7 +56,7 @@ async def create(request: web.Request) -> web.Response:
         )
     except BilingualError as err:
         raise invalid(err.zh, err.en) from err
-    return web.json_response(
+    return json_response(
         {"id": campaign_id, "state": "draft", "segment": definition.segment}, status=201
     )
 
@@ -68,12 +68,12 @@ async def index(request: web.Request) -> web.Response:
     for row in await list_campaigns(engine):
         if may_see_campaign(await load_campaign(engine, row["id"]), who):
             visible.append(row)
-    return web.json_response({"campaigns": visible})
+    return json_response({"campaigns": visible})
 
 
 async def status(request: web.Request) -> web.Response:
     engine, _ = await _visible(request)
-    return web.json_response(await campaign_status(engine, path_id(request), now=utc_now()))
+    return json_response(await campaign_status(engine, path_id(request), now=utc_now()))
 
 
 async def plan(request: web.Request) -> web.Response:
@@ -83,7 +83,7 @@ async def plan(request: web.Request) -> web.Response:
             engine, campaign, _composer(campaign.definition), now=utc_now(), today=today()
         )
     )
-    return web.json_response(_plan(campaign, summary))
+    return json_response(_plan(campaign, summary))
 
 
 async def launch(request: web.Request) -> web.Response:
@@ -96,13 +96,13 @@ async def launch(request: web.Request) -> web.Response:
     body: dict[str, Any] = {"id": campaign.id, "state": state}
     if summary is not None:
         body["plan"] = _plan(campaign, summary)
-    return web.json_response(body)
+    return json_response(body)
 
 
 async def pause(request: web.Request) -> web.Response:
     engine, campaign = await _visible(request)
     await _guard(pause_campaign(engine, campaign.id, now=utc_now()))
-    return web.json_response(await campaign_status(engine, campaign.id, now=utc_now()))
+    return json_response(await campaign_status(engine, campaign.id, now=utc_now()))
 
 
 async def _visible(request: web.Request) -> tuple[AsyncEngine, StoredCampaign]:

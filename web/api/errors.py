@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import json
+from functools import partial
 from typing import Any
 
 from aiohttp import web
+
+#: JSON with the Chinese as written (not \u escapes), for staff reading raw responses.
+json_response = partial(web.json_response, dumps=partial(json.dumps, ensure_ascii=False))
 
 
 class ApiError(Exception):
@@ -21,7 +26,7 @@ class ApiError(Exception):
     def response(self) -> web.Response:
         body = {"error": {"code": self.code, "message_zh": self.zh, "message_en": self.en}}
         body["error"].update(self.extra)
-        return web.json_response(body, status=self.status)
+        return json_response(body, status=self.status)
 
 
 def unauthenticated() -> ApiError:

@@ -13,7 +13,7 @@ from campaigns import utc_now
 from results import StatusChangeError, apply_status_changes
 from web.api.auth import ENGINE, principal
 from web.api.body import json_object
-from web.api.errors import ApiError, bad_request, invalid
+from web.api.errors import ApiError, bad_request, invalid, json_response
 from web.api.tokens import Role
 
 MAX_CHANGES = 10_000
@@ -50,4 +50,4 @@ async def status_changes(request: web.Request) -> web.Response:
     except StatusChangeError as err:
         problems = [{"index": i, "reason": reason} for i, reason in err.problems]
         raise invalid(err.zh, err.en, problems=problems) from err
-    return web.json_response(result.as_json())
+    return json_response(result.as_json())

@@ -6,6 +6,8 @@ from typing import Any
 
 from aiohttp import web
 
+from web.api.errors import json_response
+
 _S = dict[str, Any]
 
 
@@ -291,4 +293,4 @@ def document() -> _S:
 
 
 async def serve_document(_request: web.Request) -> web.Response:
-    return web.json_response(document())
+    return json_response(document())

@@ -12,7 +12,7 @@ from ledger import Group, Status
 from ledger.segments import age_on, count_segment, find_resident, months_since, sample_segment
 from web.api.auth import ENGINE, principal
 from web.api.body import bounded_int, json_object, on_date, segment_of
-from web.api.errors import not_found
+from web.api.errors import json_response, not_found
 from web.api.scope import may_see_resident, scoped_segment
 from web.api.tokens import Principal, Role
 
@@ -25,7 +25,7 @@ async def segment_count(request: web.Request) -> web.Response:
     segment, on = scoped_segment(segment_of(body.get("segment")), who), on_date(body.get("on"))
     async with request.app[ENGINE].connect() as connection:
         count = await count_segment(connection, segment, on)
-    return web.json_response({"count": count, "on": on.isoformat(), "township": who.township})
+    return json_response({"count": count, "on": on.isoformat(), "township": who.township})
 
 
 async def segment_preview(request: web.Request) -> web.Response:
@@ -36,7 +36,7 @@ async def segment_preview(request: web.Request) -> web.Response:
     async with request.app[ENGINE].connect() as connection:
         rows = await sample_segment(connection, segment, on, limit)
     residents = [resident_view(row, on, who) for row in rows]
-    return web.json_response({"residents": residents, "on": on.isoformat()})
+    return json_response({"residents": residents, "on": on.isoformat()})
 
 
 async def resident(request: web.Request) -> web.Response:
@@ -49,7 +49,7 @@ async def resident(request: web.Request) -> web.Response:
             row = await find_resident(connection, key)
     if row is None or not may_see_resident(row.township, who):
         raise not_found("居民", "resident")
-    return web.json_response(resident_view(row, on_date(None), who))
+    return json_response(resident_view(row, on_date(None), who))
 
 
 def resident_view(row: Any, on: date, who: Principal) -> dict[str, Any]:

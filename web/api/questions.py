@@ -19,7 +19,7 @@ from core import mask_id_number, mask_phone, mask_text
 from ledger import Resident
 from web.api.auth import ENGINE, principal
 from web.api.body import bounded_int, json_object, path_id, query_flag
-from web.api.errors import conflict, invalid, not_found
+from web.api.errors import conflict, invalid, json_response, not_found
 from web.api.model import QUESTION_REPLIES
 from web.api.people import STAFF_ROLES
 from web.api.tokens import Principal, Role
@@ -38,7 +38,7 @@ async def index(request: web.Request) -> web.Response:
     questions = await _visible(engine, who, include_closed=include_closed)
     shown = questions[:limit]
     replies = await _replies(engine, [q.id for q in shown])
-    return web.json_response({"questions": [_view(q, who, replies.get(q.id)) for q in shown]})
+    return json_response({"questions": [_view(q, who, replies.get(q.id)) for q in shown]})
 
 
 async def reply(request: web.Request) -> web.Response:
@@ -68,7 +68,7 @@ async def reply(request: web.Request) -> web.Response:
                 question_id=question_id, token_id=who.token_id, text=text.strip(), created_at=now
             )
         )
-    return web.json_response(
+    return json_response(
         {
             "id": question_id,
             "answered_by": "staff",

@@ -15,7 +15,7 @@ from campaigns import CampaignError, load_campaign
 from results import SPLITS, Month, funnel_report, progress_report
 from web.api.auth import ENGINE, principal
 from web.api.body import bounded_int
-from web.api.errors import invalid, not_found
+from web.api.errors import invalid, json_response, not_found
 from web.api.scope import may_see_campaign
 from web.api.tokens import Role
 
@@ -54,7 +54,7 @@ async def funnel(request: web.Request) -> web.Response:
     rows = await funnel_report(engine, campaign_id=campaign_id, split=split)
     if township_only:
         rows = [r for r in rows if r.key == who.township]
-    return web.json_response(
+    return json_response(
         {"campaign_id": campaign_id, "split": split, "rows": [r.as_json() for r in rows]}
     )
 
@@ -75,4 +75,4 @@ async def progress(request: web.Request) -> web.Response:
     if who.role is Role.STAFF:
         body["units"] = [u for u in body["units"] if u["township"] == who.township]
         body["reasons"] = [r for r in body["reasons"] if r["township"] == who.township]
-    return web.json_response(body)
+    return json_response(body)

@@ -28,7 +28,7 @@ from core import BilingualError, mask_id_number, today
 from ledger import Field, HeaderMap, Resident, RowParser, import_ledger, open_ledger
 from results import reconcile_statuses
 from web.api.auth import ENGINE, principal
-from web.api.errors import ApiError, bad_request, invalid
+from web.api.errors import ApiError, bad_request, invalid, json_response
 from web.api.people import STAFF_ROLES
 from web.api.tokens import Principal, Role
 
@@ -60,7 +60,7 @@ async def upload(request: web.Request) -> web.Response:
             for e in await asyncio.to_thread(_read_errors, errors_path)
         ]
     errors.sort(key=lambda e: (e["row"], e["column"]))
-    return web.json_response(
+    return json_response(
         {
             "rows": result.rows + len(checked.errors),
             "inserted": result.inserted,
