@@ -121,28 +121,8 @@ async def _checked_copy(engine: AsyncEngine, path: Path, who: Principal) -> _Che
     assert who.township is not None
     copy = path.with_name("checked.csv")
     checked = _Checked(copy)
-    kept: list[tuple[int, list[str], str | None]] = []
-    with open_ledger(path) as (header, rows):
-        if Field.TOWNSHIP not in header.positions:
-            raise invalid(
-                "乡镇账号上传的台账必须有“乡镇（街道）”列",
-                "a township's upload needs the township column",
-                field="file",
-            )
-        parser = RowParser(header, today=today())
-        at = parser.columns.index(Field.TOWNSHIP.value)
-        for line, cells in rows:
-            if not isinstance(cells, list):  # a line the reader could not read
-                zh, en = cells.reason_zh, cells.reason_en
-                checked.errors.append(_error(line, "整行 whole row", "", zh, en))
-                continue
-            if not any(cells):
-                continue
-            parsed = parser.parse(line, cells)
-            if isinstance(parsed, tuple) and parsed[at] != who.township:
-                checked.errors.append(_foreign_row(line, header, parsed[at] or ""))
-                continue
-            kept.append((line, cells, parsed[0] if isinstance(parsed, tuple) else None))
+    # Parsing a large file takes seconds: off the event loop, which serves callbacks too.
+    header, kept, checked.errors = await asyncio.to_thread(_scan, path, who.township)
     elsewhere = await _elsewhere(engine, [k[2] for k in kept if k[2]], who.township)
     for line, _, id_number in kept:
         if id_number in elsewhere:
@@ -159,6 +139,36 @@ async def _checked_copy(engine: AsyncEngine, path: Path, who: Principal) -> _Che
     checked.lines = [k[0] for k in kept]
     await asyncio.to_thread(_write_copy, copy, header, [k[1] for k in kept])
     return checked
+
+
+_Kept = tuple[int, list[str], str | None]  # line, cells, ID number when the row parses
+
+
+def _scan(path: Path, township: str) -> tuple[HeaderMap, list[_Kept], list[dict[str, Any]]]:
+    """The rows that name `township` (or do not parse: the import reports those), and errors."""
+    kept: list[_Kept] = []
+    errors: list[dict[str, Any]] = []
+    with open_ledger(path) as (header, rows):
+        if Field.TOWNSHIP not in header.positions:
+            raise invalid(
+                "乡镇账号上传的台账必须有“乡镇（街道）”列",
+                "a township's upload needs the township column",
+                field="file",
+            )
+        parser = RowParser(header, today=today())
+        at = parser.columns.index(Field.TOWNSHIP.value)
+        for line, cells in rows:
+            if not isinstance(cells, list):  # a line the reader could not read
+                errors.append(_error(line, "整行 whole row", "", cells.reason_zh, cells.reason_en))
+                continue
+            if not any(cells):
+                continue
+            parsed = parser.parse(line, cells)
+            if isinstance(parsed, tuple) and parsed[at] != township:
+                errors.append(_foreign_row(line, header, parsed[at] or ""))
+                continue
+            kept.append((line, cells, parsed[0] if isinstance(parsed, tuple) else None))
+    return header, kept, errors
 
 
 async def _elsewhere(engine: AsyncEngine, ids: list[str], township: str) -> set[str]:
