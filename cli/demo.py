@@ -10,6 +10,7 @@ from rich.table import Table
 
 from cli.context import console, database, run
 from cli.demo_campaigns import run_campaigns
+from cli.demo_results import close_the_loop
 from core import create_redis, load_settings, today
 from ledger import import_ledger
 from ledger.segments import builtin_segments, count_segment
@@ -54,6 +55,7 @@ def demo(
                     table.add_row(segment.name, f"{n:,}", segment.description)
             console.print(table)
             await run_campaigns(engine, workdir, day)
+            await close_the_loop(engine, workdir, day)
         await redis.aclose()
 
     run(work())

@@ -57,12 +57,16 @@ def print_funnel(rows: list[FunnelRow], split: str | None) -> None:
     console.print(table)
 
 
-def print_progress(report: ProgressReport) -> None:
-    """The progress report as a table (villages, then each township's total)."""
+def print_progress(report: ProgressReport, *, totals_only: bool = False) -> None:
+    """The progress report as a table: villages, then each township's total (or totals only)."""
+    units = (
+        [(i, u) for i, u in enumerate(ordered_units(report), start=1) if u.village is None]
+        if totals_only
+        else list(enumerate(ordered_units(report), start=1))
+    )
+    place = ("乡镇 township",) if totals_only else ("#", "乡镇 township", "村 village")
     table = Table(
-        "#",
-        "乡镇 township",
-        "村 village",
+        *place,
         "在范围 in scope",
         "已联系 contacted",
         "已触达 reached",
@@ -72,13 +76,17 @@ def print_progress(report: ProgressReport) -> None:
         "缴费率 payment (目标 target)",
         title=f"外联进度 Progress {report.month}",
     )
-    for i, u in enumerate(ordered_units(report), start=1):
+    for i, u in units:
         e = f"{u.enrollment_target.rate:.0%}" if u.enrollment_target else "—"
         p = f"{u.payment_target.rate:.0%}" if u.payment_target else "—"
+        village = u.village if u.village is not None else "[bold]合计 total[/]"
+        where = (
+            (u.township or "（未填）",)
+            if totals_only
+            else (str(i), u.township or "（未填）", village)
+        )
         table.add_row(
-            str(i),
-            u.township or "（未填）",
-            u.village if u.village is not None else "[bold]合计 total[/]",
+            *where,
             f"{u.in_scope:,}",
             f"{u.contacted:,}",
             f"{u.reached:,}",

@@ -3,7 +3,7 @@
 Each unit gets two bars, enrollment rate (blue) and payment rate (green), with its targets as
 red ticks across them; grid lines at 0, 25, 50, 75 and 100%. No font is shipped that carries
 Chinese, so units are numbered (a 3×5 pixel digit font) in the order of the workbook's `#`
-column, where their names are.
+column, where their names are. A chart of more than 30 units shows the township totals only.
 """
 
 from __future__ import annotations
@@ -39,8 +39,9 @@ _DIGITS = {  # 3×5 pixels, rows top to bottom
 
 @dataclass(frozen=True, slots=True)
 class Bars:
-    """One unit: its two rates and their targets (None where unknown)."""
+    """One unit: its number in the workbook, its two rates and their targets (None: unknown)."""
 
+    number: int
     enrollment: float | None
     payment: float | None
     enrollment_target: float | None
@@ -89,7 +90,7 @@ class _Canvas:
 
 
 def bar_chart_png(units: Sequence[Bars], path: Path) -> None:
-    """Write the chart of `units` (numbered from 1) to `path`."""
+    """Write the chart of `units` to `path`, each labelled with its number."""
     left, top, plot_h, slot = 50, 20, 240, 36
     width, height = left + max(1, len(units)) * slot + 20, top + plot_h + 40
     canvas = _Canvas(width, height)
@@ -112,6 +113,6 @@ def bar_chart_png(units: Sequence[Bars], path: Path) -> None:
             if target is not None:
                 y = y_of(target)
                 canvas.rect(x + offset - 1, y - 1, x + offset + 13, y + 1, RED)
-        canvas.text(x + 4, top + plot_h + 10, str(i + 1), BLACK)
+        canvas.text(x + 2, top + plot_h + 10, str(unit.number), BLACK)
     canvas.rect(left, top, left + 1, top + plot_h + 1, BLACK)
     path.write_bytes(canvas.png())

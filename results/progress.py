@@ -2,8 +2,8 @@
 
 Figures (LEDGER.md §5), per unit, for a month:
 - in scope: residents 16+, not students, not deceased or insured elsewhere (segment `in_scope`);
-- contacted: of those, sent a message before the month's end; reached: delivered a message or
-  engaged (replied, asked, got an estimate) before the month's end;
+- contacted: of those, sent a message or engaged (replied, asked, got an estimate) before the
+  month's end; reached: delivered a message or engaged before the month's end;
 - converted: with a conversion effective in the month; crossed off (销号): with a conversion
   effective by the month's end, since outreach began;
 - insured: pension status paying or lapsed (enrolled); paid: insured and paid in the month's
@@ -106,13 +106,15 @@ async def progress_report(
         c.effective_on >= month.first_day, c.effective_on < month.next_first_day
     )
     crossed = select(c.resident_id).where(c.effective_on < month.next_first_day)
-    reached = _R.id_number.in_(delivered_residents(end)) | _R.id_number.in_(engaged_residents(end))
+    # A resident who talked to the service (replied, asked the bot) was contacted and reached.
+    engaged = _R.id_number.in_(engaged_residents(end))
+    reached = _R.id_number.in_(delivered_residents(end)) | engaged
     query = (
         select(
             _R.township,
             _R.village,
             _flag(in_scope),
-            _flag(and_(in_scope, _R.id_number.in_(sent_residents(end)))),
+            _flag(and_(in_scope, _R.id_number.in_(sent_residents(end)) | engaged)),
             _flag(and_(in_scope, reached)),
             _flag(_R.id_number.in_(converted)),
             _flag(_R.id_number.in_(crossed)),

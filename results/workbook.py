@@ -12,6 +12,9 @@ from ledger import UninsuredReason
 from results.png import Bars, bar_chart_png
 from results.progress import ProgressReport, UnitProgress
 
+#: More units than this and the PNG shows township totals only (it stays readable).
+PNG_MAX_UNITS = 30
+
 HEADER = (
     "# 序号",
     "乡镇（街道） Township",
@@ -139,15 +142,19 @@ def write_progress_workbook(report: ProgressReport, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     book.save(path)
     png = path.with_suffix(".png")
+    numbered = list(enumerate(units, start=1))
+    if len(numbered) > PNG_MAX_UNITS:
+        numbered = [(i, u) for i, u in numbered if u.village is None]
     bar_chart_png(
         [
             Bars(
+                i,
                 u.enrollment_rate,
                 u.payment_rate,
                 u.enrollment_target.rate if u.enrollment_target else None,
                 u.payment_target.rate if u.payment_target else None,
             )
-            for u in units
+            for i, u in numbered
         ],
         png,
     )
