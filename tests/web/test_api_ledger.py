@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -12,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ledger import Resident
-from tests.ledger.builders import id_number
+from tests.ledger.builders import id_number, write_xlsx
 from tests.web.conftest import HOME, OTHER, Tokens, bearer
 from web.api import upload
 
@@ -158,3 +159,21 @@ async def test_bad_status_changes_say_what_is_wrong(
     assert response.status == status
     error = (await response.json())["error"]
     assert fragment in error["message_zh"] + error["message_en"]
+
+
+async def test_a_staff_excel_upload_is_checked_like_a_csv(
+    engine: AsyncEngine, client: Client, tokens: Tokens, tmp_path: Path
+) -> None:
+    mine, theirs = id_number("19800101", 7), id_number("19800101", 8)
+    path = write_xlsx(
+        tmp_path / "台账.xlsx",
+        [("王五", mine, "13812345678", HOME), ("赵六", theirs, "", OTHER)],
+        header=("姓名", "公民身份号码", "联系电话", "乡镇（街道）"),
+    )
+    form = aiohttp.FormData()
+    form.add_field("file", path.read_bytes(), filename="台账.xlsx")
+    response = await client.post("/api/v1/ledger/imports", data=form, headers=bearer(tokens.staff))
+    body = await response.json()
+    assert (body["inserted"], body["rejected"]) == (1, 1), body
+    assert [e["row"] for e in body["errors"]] == [3]
+    assert await _townships(engine) == {mine: HOME}
