@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ledger import Resident
+from results import EXPORT_COLUMNS
 from tests.ledger.builders import id_number, write_xlsx
 from tests.web.conftest import HOME, OTHER, Tokens, bearer
 from web.api import upload
@@ -177,3 +179,28 @@ async def test_a_staff_excel_upload_is_checked_like_a_csv(
     assert (body["inserted"], body["rejected"]) == (1, 1), body
     assert [e["row"] for e in body["errors"]] == [3]
     assert await _townships(engine) == {mine: HOME}
+
+
+def _csv(text: str) -> list[list[str]]:
+    assert text.startswith("\ufeff")
+    return list(csv.reader(io.StringIO(text[1:])))
+
+
+async def test_the_export_is_masked_for_staff_and_full_only_when_the_ledger_asks(
+    client: Client, tokens: Tokens, people: dict[str, list[str]]
+) -> None:
+    path = "/api/v1/ledger/export"
+    staff = _csv(await (await client.get(path, headers=bearer(tokens.staff))).text())
+    assert staff[0] == list(EXPORT_COLUMNS)
+    at = staff[0].index("身份证号")
+    assert sorted(r[at][-4:] for r in staff[1:]) == sorted(i[-4:] for i in people[HOME])
+    assert all("*" in r[at] for r in staff[1:])
+    refused = await client.get(f"{path}?unmasked=true", headers=bearer(tokens.staff))
+    assert refused.status == 403
+
+    masked = _csv(await (await client.get(path, headers=bearer(tokens.ledger))).text())
+    assert len(masked) == 1 + 5
+    assert all("*" in r[at] for r in masked[1:])
+    full = await client.get(f"{path}?unmasked=true&township={OTHER}", headers=bearer(tokens.ledger))
+    assert full.headers["Content-Type"].startswith("text/csv")
+    assert sorted(r[at] for r in _csv(await full.text())[1:]) == sorted(people[OTHER])

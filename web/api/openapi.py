@@ -44,8 +44,9 @@ def _op(
     body: _S | None = None,
     errors: tuple[int, ...] = (),
     params: list[_S] | None = None,
+    media: str = "application/json",
 ) -> _S:
-    responses: _S = {status: {"description": "OK", **_json(ok)}}
+    responses: _S = {status: {"description": "OK", "content": {media: {"schema": ok}}}}
     for code in (401, 403, *errors):
         responses[str(code)] = {
             "description": "错误 / error",
@@ -203,6 +204,19 @@ def document() -> _S:
                             "schema": _STR,
                         }
                     ],
+                )
+            },
+            f"{p}/ledger/export": {
+                "get": _op(
+                    "台账反馈导出（CSV）/ export in the ledger system's columns",
+                    "ledger, admin（可 unmasked）; staff（本乡镇，脱敏 own township, masked）",
+                    _STR,
+                    errors=(400,),
+                    params=[
+                        {"name": "township", "in": "query", "schema": _STR},
+                        {"name": "unmasked", "in": "query", "schema": {"type": "boolean"}},
+                    ],
+                    media="text/csv",
                 )
             },
             f"{p}/campaigns": {

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from web.api import campaign_routes, ledger_routes, people, questions, reports, upload
+from web.api import campaign_routes, export, ledger_routes, people, questions, reports, upload
 from web.api.auth import ENGINE, api_middleware
 from web.api.openapi import serve_document
 
@@ -22,6 +22,7 @@ def create_api(engine: AsyncEngine) -> web.Application:
     api.router.add_post("/segments/preview", people.segment_preview)
     api.router.add_post("/ledger/imports", upload.upload)
     api.router.add_post("/ledger/status-changes", ledger_routes.status_changes)
+    api.router.add_get("/ledger/export", export.export)
     api.router.add_get("/campaigns", campaign_routes.index)
     api.router.add_post("/campaigns", campaign_routes.create)
     api.router.add_get("/campaigns/{id}", campaign_routes.status)
