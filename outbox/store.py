@@ -1,11 +1,12 @@
 """Claims, outcomes and dead letters of the relay, on the `events` table (see outbox/__init__).
 
-Claim: one UPDATE sets a lease and an owner token on the oldest due undelivered events whose
-resident has no earlier event waiting for a retry, held by another claim, or dead (on PostgreSQL
-the rows are picked FOR UPDATE SKIP LOCKED, so concurrent relays take disjoint rows; SQLite
-serialises writers). Then, with the claim committed, every claimed event whose resident still
-has an earlier undelivered event outside this claim is released unposted: two relays that claim
-one resident's events at the same moment each see the other's, and only the earliest is posted.
+Claim: the oldest due undelivered events whose resident has no earlier event waiting for a
+retry, leased by another relay, or dead, get a lease and an owner token. On PostgreSQL they are
+picked FOR UPDATE SKIP LOCKED, so concurrent relays take disjoint rows; SQLite serialises the
+one UPDATE that picks and leases them. In the same transaction every candidate whose resident
+still has an earlier undelivered event outside the batch (delivered is final, so this reads only
+committed outcomes) is left out: two relays claiming one resident's events at the same moment
+each see the other's, and only the earliest is posted.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Row, and_, bindparam, exists, func, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from core import is_sqlite, stored_utc
 from outbox.table import EVENTS as E
@@ -61,6 +62,25 @@ def _earlier_undelivered(alias: Any) -> Any:
     )
 
 
+async def _held(connection: AsyncConnection, ids: list[int]) -> set[int]:
+    """Those of `ids` whose resident has an earlier undelivered event outside `ids` (another
+    relay's claim, a retry or a dead letter): posting them now would overtake it."""
+    if not ids:
+        return set()
+    other = E.alias("other")
+    found = await connection.execute(
+        select(E.c.id).where(
+            E.c.id.in_(ids),
+            exists(
+                select(other.c.id)
+                .where(_earlier_undelivered(other), other.c.id.not_in(ids))
+                .offset(0)  # see OutboxStore.claim
+            ),
+        )
+    )
+    return set(found.scalars())
+
+
 class OutboxStore:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
@@ -73,13 +93,18 @@ class OutboxStore:
         that may be posted now (per-resident order kept)."""
         owner = uuid.uuid4().hex
         waiting = E.alias("waiting")
-        blocked_now = exists().where(
-            _earlier_undelivered(waiting),
-            or_(
-                waiting.c.relay_dead_at.is_not(None),
-                waiting.c.relay_next_at > now,
-                waiting.c.relay_lease > now,
-            ),
+        blocked_now = exists(
+            select(waiting.c.id)
+            .where(
+                _earlier_undelivered(waiting),
+                or_(
+                    waiting.c.relay_dead_at.is_not(None),
+                    waiting.c.relay_next_at > now,
+                    waiting.c.relay_lease > now,
+                ),
+            )
+            .offset(0)  # PostgreSQL keeps an EXISTS with OFFSET a per-row probe of
+            # ix_events_relay_resident instead of a join over every undelivered row
         )
         due = (
             select(E.c.id)
@@ -93,37 +118,27 @@ class OutboxStore:
             .order_by(E.c.id)
             .limit(limit)
         )
-        if not self._sqlite:
-            due = due.with_for_update(skip_locked=True)
+        lease_it = update(E).values(relay_lease=now + lease, relay_owner=owner).returning(*_COLUMNS)
         async with self.engine.begin() as connection:
-            claimed = (
-                await connection.execute(
-                    update(E)
-                    .where(E.c.id.in_(due.scalar_subquery()))
-                    .values(relay_lease=now + lease, relay_owner=owner)
-                    .returning(*_COLUMNS)
-                )
-            ).all()
-        if not claimed:
-            return owner, []
-        ids = [row.id for row in claimed]
-        other = E.alias("other")
-        async with self.engine.begin() as connection:
-            held: set[int] = set(
-                (
+            if self._sqlite:  # one statement: SQLite serialises it against other writers
+                claimed = (
+                    await connection.execute(lease_it.where(E.c.id.in_(due.scalar_subquery())))
+                ).all()
+                held = await _held(connection, [row.id for row in claimed])
+                if held:
                     await connection.execute(
-                        select(E.c.id).where(
-                            E.c.id.in_(ids),
-                            exists().where(_earlier_undelivered(other), other.c.id.not_in(ids)),
-                        )
+                        update(E).where(E.c.id.in_(held)).values(relay_lease=None, relay_owner=None)
                     )
-                ).scalars()
-            )
-            if held:
-                await connection.execute(
-                    update(E)
-                    .where(E.c.id.in_(held), E.c.relay_owner == owner)
-                    .values(relay_lease=None, relay_owner=None)
+            else:  # rows locked (others skipped) until commit; the postable ones leased
+                locked: list[int] = list(
+                    (await connection.execute(due.with_for_update(skip_locked=True))).scalars()
+                )
+                held = await _held(connection, locked)
+                postable = [event_id for event_id in locked if event_id not in held]
+                claimed = (
+                    (await connection.execute(lease_it.where(E.c.id.in_(postable)))).all()
+                    if postable
+                    else []
                 )
         return owner, sorted((row for row in claimed if row.id not in held), key=lambda r: r.id)
 
