@@ -18,6 +18,7 @@ from results.funnel import SPLITS, STAGE_LABELS, STAGES, FunnelRow, funnel_repor
 from results.marks import reconcile_statuses
 from results.progress import ProgressReport, UnitProgress, progress_report
 from results.scope import Month
+from results.settings import ResultsSettings, attribution_window
 from results.status_changes import StatusChangeError, StatusChangeResult, apply_status_changes
 from results.targets import Target, Targets, TargetsError, load_targets, parse_targets
 from results.workbook import ordered_units, write_progress_workbook
@@ -33,6 +34,7 @@ __all__ = [
     "FunnelRow",
     "Month",
     "ProgressReport",
+    "ResultsSettings",
     "StatusChangeError",
     "StatusChangeResult",
     "Statuses",
@@ -41,6 +43,7 @@ __all__ = [
     "TargetsError",
     "UnitProgress",
     "apply_status_changes",
+    "attribution_window",
     "classify",
     "export_for_ledger",
     "export_rows",

@@ -10,10 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from core import in_transaction
 from ledger import Resident
-from results.attribution import DEFAULT_WINDOW
 from results.changes import Statuses, classify
 from results.model import MARKS
 from results.recording import Found, record
+from results.settings import attribution_window
 
 _R = Resident.__table__.c
 _CHUNK = 500
@@ -75,7 +75,7 @@ async def save_marks(connection: AsyncConnection, marks: Mapping[str, Statuses])
 
 
 async def reconcile_statuses(
-    engine: AsyncEngine, *, now: datetime, window: timedelta = DEFAULT_WINDOW
+    engine: AsyncEngine, *, now: datetime, window: timedelta | None = None
 ) -> int:
     """Turn status changes an import wrote into conversions; the number of conversions.
 
@@ -84,10 +84,11 @@ async def reconcile_statuses(
     new marks commit together); residents new to the ledger get marks and no conversion. Running
     it again, or after a crash half-way, finds only what is left.
     """
+    span = attribution_window(window)
     total = 0
     while True:
         done, written = await in_transaction(
-            engine, lambda c: _reconcile_chunk(c, now, window), what="reconcile_statuses"
+            engine, lambda c: _reconcile_chunk(c, now, span), what="reconcile_statuses"
         )
         total += written
         if done:

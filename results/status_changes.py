@@ -28,11 +28,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from core import RESIDENT_TZ, BilingualError, in_transaction
 from ledger import PensionScheme, Resident, Status, parse_id_number
 from ledger.identity import IdentityError
-from results.attribution import DEFAULT_WINDOW
 from results.changes import Statuses, classify
 from results.marks import load_marks, save_marks
 from results.model import BATCHES
 from results.recording import Found, record, upsert
+from results.settings import attribution_window
 
 _RESIDENTS = cast(Table, Resident.__table__)
 _CHUNK = 500
@@ -136,16 +136,18 @@ async def apply_status_changes(
     *,
     idempotency_key: str,
     now: datetime,
-    window: timedelta = DEFAULT_WINDOW,
+    window: timedelta | None = None,
 ) -> StatusChangeResult:
     """Apply a batch of status changes in one transaction, once per `idempotency_key`.
 
     Updates the residents' statuses, records a conversion (and its `conversion` event) for each
-    enrollment, resumption or scheme switch, attributed to the last contact within `window`.
+    enrollment, resumption or scheme switch, attributed to the last contact within `window`
+    (default: CONVERSION_WINDOW_DAYS, 30 days).
     """
     if not idempotency_key or len(idempotency_key) > 128:
         raise StatusChangeError([(-1, "idempotency_key 须为 1–128 个字符 / 1–128 characters")])
     parsed = _parse(changes, now)
+    span = attribution_window(window)
 
     async def work(connection: AsyncConnection) -> StatusChangeResult:
         claimed = (
@@ -163,7 +165,7 @@ async def apply_status_changes(
                 )
             ).scalar_one()
             return StatusChangeResult(**{**json.loads(stored), "replayed": True})
-        result = await _apply(connection, parsed, idempotency_key, now, window)
+        result = await _apply(connection, parsed, idempotency_key, now, span)
         await connection.execute(
             update(BATCHES)
             .where(BATCHES.c.key == idempotency_key)

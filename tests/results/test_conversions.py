@@ -232,3 +232,17 @@ async def test_reimport_turns_changed_rows_into_conversions(
         engine, [{"id_number": a, "pension_status": "paying"}], idempotency_key="late", now=NOW
     )
     assert late.conversions == 0
+
+
+async def test_window_from_the_environment(
+    engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    near, far = await add_residents(engine, [resident(1), resident(2)])
+    campaign = await add_campaign(engine)
+    await add_message(engine, campaign, near, sent_at=NOW - timedelta(days=6))
+    await add_message(engine, campaign, far, sent_at=NOW - timedelta(days=8))
+    monkeypatch.setenv("CONVERSION_WINDOW_DAYS", "7")
+    changes = [{"id_number": i, "pension_status": "paying"} for i in (near, far)]
+    await apply_status_changes(engine, changes, idempotency_key="env", now=NOW)
+    rows = {r["resident_id"]: r["campaign_id"] for r in await _conversions(engine)}
+    assert rows == {near: campaign, far: None}
