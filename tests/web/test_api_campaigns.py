@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from aiohttp.test_utils import TestClient
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from campaigns import create_campaign, load_campaign, parse_definition, utc_now
+from campaigns.model import CAMPAIGNS
 from ledger.segments import builtin_segments, parse_segment
 from tests.web.conftest import HOME, OTHER, Tokens, bearer
 from web.api.scope import node_dict
@@ -135,3 +137,23 @@ def test_every_builtin_segment_survives_being_written_out_inline() -> None:
         again = parse_segment({"name": segment.name, "where": node_dict(segment.where)})
         assert node_dict(again.where) == node_dict(segment.where)
         assert again.where == segment.where
+
+
+async def test_a_campaign_whose_segment_no_longer_exists_is_left_to_admins(
+    engine: AsyncEngine, client: Client, tokens: Tokens
+) -> None:
+    definition = parse_definition(DEFINITION)
+    campaign_id = await create_campaign(
+        engine, definition, definition.effective_class("notice"), now=utc_now()
+    )
+    gone = definition.model_copy(update={"segment": "renamed-since"}).to_json()
+    async with engine.begin() as connection:
+        await connection.execute(
+            update(CAMPAIGNS).where(CAMPAIGNS.c.id == campaign_id).values(definition=gone)
+        )
+    staff = await client.get(f"/api/v1/campaigns/{campaign_id}", headers=bearer(tokens.staff))
+    assert staff.status == 404
+    listed = await client.get("/api/v1/campaigns", headers=bearer(tokens.staff))
+    assert (await listed.json())["campaigns"] == []
+    admin = await client.get(f"/api/v1/campaigns/{campaign_id}", headers=bearer(tokens.admin))
+    assert admin.status == 200

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from campaigns import StoredCampaign
+from campaigns import DefinitionError, StoredCampaign
 from ledger.segments import FIELDS, AllOf, AnyOf, Condition, Node, Not, Segment
 from web.api.tokens import Principal, Role
 
@@ -47,7 +47,11 @@ def may_see_campaign(campaign: StoredCampaign, who: Principal) -> bool:
     if who.role is Role.ADMIN:
         return True
     if who.role is Role.STAFF and who.township is not None:
-        return restricts_to(campaign.definition.segment_spec().where, who.township)
+        try:
+            segment = campaign.definition.segment_spec()
+        except DefinitionError:  # a built-in segment since renamed: county-wide, admin only
+            return False
+        return restricts_to(segment.where, who.township)
     return False
 
 
