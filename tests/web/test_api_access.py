@@ -70,6 +70,13 @@ async def test_a_revoked_token_stops_working(engine: AsyncEngine, client: Client
         ("GET", "/api/v1/campaigns", None),
         ("GET", "/api/v1/questions", None),
         ("GET", "/api/v1/residents/532504197003150031", None),
+        ("POST", "/api/v1/ledger/imports", None),
+        ("POST", "/api/v1/campaigns", {"name": "x", "segment": "lapsed", "template": "t"}),
+        ("GET", "/api/v1/campaigns/1", None),
+        ("POST", "/api/v1/campaigns/1/plan", None),
+        ("POST", "/api/v1/campaigns/1/launch", None),
+        ("POST", "/api/v1/campaigns/1/pause", None),
+        ("POST", "/api/v1/questions/1/reply", {"text": "好"}),
     ],
 )
 async def test_the_ledger_system_may_not_read_residents_or_campaigns(
