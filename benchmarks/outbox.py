@@ -92,6 +92,12 @@ async def _standin(port: int, log: Path) -> asyncio.subprocess.Process:
     raise RuntimeError("the ledger stand-in did not start")
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a child process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 async def _stats(port: int) -> dict[str, int]:
     async with (
         aiohttp.ClientSession() as session,
@@ -134,6 +140,7 @@ async def _store(store: str, workdir: Path, args: argparse.Namespace) -> dict[st
         stop.set()
         await running
         stats = await _stats(port)
+        standin_cpu = _cpu_seconds(standin.pid)
     finally:
         standin.terminate()
         await standin.wait()
@@ -146,6 +153,8 @@ async def _store(store: str, workdir: Path, args: argparse.Namespace) -> dict[st
         "events_per_s": round(args.events / seconds),
         "recorded": stats.get("accepted", 0),
         "duplicates": stats.get("duplicates", 0),
+        "standin_cpu_s": round(standin_cpu, 2),
+        "relay_process_cpu_s": round(time.process_time(), 2),
     }
 
 

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import random
 import uuid
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, and_, bindparam, exists, func, or_, select, update
+from sqlalchemy import Row, and_, bindparam, exists, func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from core import is_sqlite, stored_utc
@@ -86,6 +87,16 @@ class OutboxStore:
         self.engine = engine
         self._sqlite = is_sqlite(str(engine.url))
 
+    @asynccontextmanager
+    async def _relaying(self) -> AsyncIterator[AsyncConnection]:
+        """A transaction of the relay's own bookkeeping. On PostgreSQL it commits without
+        waiting for the WAL flush: a lease or a delivery mark lost to a database crash only
+        means a batch is posted again, with the same idempotency keys."""
+        async with self.engine.begin() as connection:
+            if not self._sqlite:
+                await connection.execute(text("SET LOCAL synchronous_commit = off"))
+            yield connection
+
     async def claim(
         self, limit: int, now: datetime, lease: timedelta
     ) -> tuple[str, list[Row[Any]]]:
@@ -119,7 +130,7 @@ class OutboxStore:
             .limit(limit)
         )
         lease_it = update(E).values(relay_lease=now + lease, relay_owner=owner).returning(*_COLUMNS)
-        async with self.engine.begin() as connection:
+        async with self._relaying() as connection:
             if self._sqlite:  # one statement: SQLite serialises it against other writers
                 claimed = (
                     await connection.execute(lease_it.where(E.c.id.in_(due.scalar_subquery())))
@@ -143,7 +154,7 @@ class OutboxStore:
         return owner, sorted((row for row in claimed if row.id not in held), key=lambda r: r.id)
 
     async def delivered(self, ids: Sequence[int], now: datetime) -> None:
-        async with self.engine.begin() as connection:
+        async with self._relaying() as connection:
             await connection.execute(
                 update(E)
                 .where(E.c.id.in_(ids))
@@ -162,7 +173,7 @@ class OutboxStore:
         """Record a failed post of claimed rows: retry later, or dead letter past the horizon.
         Returns how many became dead letters."""
         ids = [row.id for row in rows]
-        async with self.engine.begin() as connection:
+        async with self._relaying() as connection:
             state = (
                 await connection.execute(
                     select(E.c.id, E.c.relay_attempts, E.c.relay_since).where(
