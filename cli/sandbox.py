@@ -146,6 +146,10 @@ def ledger(
             "/ Where status changes are pushed.",
         ),
     ] = None,
+    push_token: Annotated[
+        str | None,
+        typer.Option("--push-token", help="推送用的 API 令牌（ledger 角色）/ Bearer token."),
+    ] = None,
     seed: Annotated[int | None, typer.Option(help="随机种子 / Random seed.")] = None,
 ) -> None:
     """启动台账系统模拟器（接收事件推送）/ Run the ledger system's webhook stand-in."""
@@ -153,6 +157,7 @@ def ledger(
         secret=secret,
         sandbox=SandboxConfig(provider="ledger", log_path=log, seed=seed),
         push_url=push_url,
+        push_token=push_token,
     )
     _serve(
         create_ledger_app(config),

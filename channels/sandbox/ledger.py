@@ -15,8 +15,8 @@ answers 429; `latency` delays every answer.
 
 Status changes back: `POST /_sandbox/status-changes` with `{"changes": [{"id_number",
 "pension_status", "at"}, ...]}` pushes `{"changes": [...], "idempotency_key": "<uuid>"}`, signed
-the same way, to the configured push URL (the service's /api/v1/ledger/status-changes), retried
-until a 2xx.
+the same way, with the key also in an `Idempotency-Key` header and the configured bearer token,
+to the configured push URL (the service's /api/v1/ledger/status-changes), retried until a 2xx.
 """
 
 from __future__ import annotations
@@ -45,6 +45,7 @@ class LedgerSandboxConfig:
     secret: str
     sandbox: SandboxConfig
     push_url: str | None = None  # where status changes go (the service's status-changes route)
+    push_token: str | None = None  # sent as "Authorization: Bearer <token>" when set
 
 
 def _signature(secret: str, timestamp: int, body: bytes) -> str:
@@ -135,7 +136,10 @@ class LedgerSandbox:
             "Content-Type": "application/json",
             TIMESTAMP_HEADER: str(timestamp),
             SIGNATURE_HEADER: _signature(self.config.secret, timestamp, raw),
+            "Idempotency-Key": key,
         }
+        if self.config.push_token:
+            headers["Authorization"] = f"Bearer {self.config.push_token}"
         self.core.push(Push(self.config.push_url, raw, headers))
         self.core.stats["status_pushes"] += 1
 

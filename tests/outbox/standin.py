@@ -56,12 +56,13 @@ class StandIn:
 
 @asynccontextmanager
 async def ledger_standin(
-    log: Path, *, push_url: str | None = None, latency: float = 0.0
+    log: Path, *, push_url: str | None = None, push_token: str | None = None, latency: float = 0.0
 ) -> AsyncIterator[StandIn]:
     config = LedgerSandboxConfig(
         secret=SECRET,
         sandbox=SandboxConfig(provider="ledger", log_path=log, seed=1),
         push_url=push_url,
+        push_token=push_token,
     )
     config.sandbox.faults.latency = latency
     app = create_ledger_app(config)

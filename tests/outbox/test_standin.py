@@ -62,11 +62,13 @@ async def test_faults_refuse_or_stall(tmp_path: Path) -> None:
 
 
 async def test_status_changes_are_pushed_signed(tmp_path: Path) -> None:
-    received: asyncio.Queue[tuple[bool, dict[str, object]]] = asyncio.Queue()
+    received: asyncio.Queue[tuple[bool, dict[str, object], dict[str, str]]] = asyncio.Queue()
 
     async def status_changes(request: web.Request) -> web.Response:
         body = await request.read()
-        await received.put((verify(SECRET, request.headers, body), json.loads(body)))
+        await received.put(
+            (verify(SECRET, request.headers, body), json.loads(body), dict(request.headers))
+        )
         return web.json_response({"ok": True})
 
     service = web.Application()
@@ -77,15 +79,19 @@ async def test_status_changes_are_pushed_signed(tmp_path: Path) -> None:
     change = {"id_number": "532501198001010011", "pension_status": "paying", "at": "2026-12-01"}
     try:
         async with (
-            ledger_standin(tmp_path / "ledger.jsonl", push_url=target) as standin,
+            ledger_standin(
+                tmp_path / "ledger.jsonl", push_url=target, push_token="otk_ledger"
+            ) as standin,
             aiohttp.ClientSession() as session,
             session.post(
                 f"{standin.base}/_sandbox/status-changes", json={"changes": [change]}
             ) as response,
         ):
             queued = await response.json()
-            signed, payload = await asyncio.wait_for(received.get(), timeout=30)
+            signed, payload, headers = await asyncio.wait_for(received.get(), timeout=30)
     finally:
         await runner.cleanup()
     assert signed
     assert payload == {"changes": [change], "idempotency_key": queued["idempotency_key"]}
+    assert headers["Idempotency-Key"] == queued["idempotency_key"]
+    assert headers["Authorization"] == "Bearer otk_ledger"
