@@ -42,7 +42,7 @@ async def test_staff_upload_rejects_other_townships_rows_and_imports_their_own(
 ) -> None:
     mine, stranger, moved = id_number("19800101", 7), id_number("19800101", 8), people[OTHER][0]
     text = (
-        HEADER
+        HEADER.replace("\n", ",备用\n")
         + f"王五,{mine},13812345678,{HOME},断缴\n"
         + f"赵六,{stranger},,{OTHER},断缴\n"
         + f"钱七,{moved},,{HOME},参保缴费\n"  # OTHER's resident, claimed for HOME
@@ -55,6 +55,7 @@ async def test_staff_upload_rejects_other_townships_rows_and_imports_their_own(
     body = await response.json()
     assert response.status == 200, body
     assert (body["rows"], body["inserted"], body["rejected"]) == (5, 1, 4)
+    assert body["ignored_columns"] == ["备用"]
     by_row = {e["row"]: e for e in body["errors"]}
     assert sorted(by_row) == [3, 4, 5, 6]
     assert "不属于本乡镇" in by_row[3]["reason_zh"]

@@ -66,7 +66,9 @@ async def upload(request: web.Request) -> web.Response:
             "inserted": result.inserted,
             "updated": result.updated,
             "rejected": result.rejected + len(checked.errors),
-            "ignored_columns": list(result.ignored_columns),
+            "ignored_columns": list(
+                result.ignored_columns if checked.ignored is None else checked.ignored
+            ),
             "conversions": conversions,
             "errors": errors[:ERRORS_SHOWN],
             "errors_truncated": len(errors) > ERRORS_SHOWN,
@@ -111,6 +113,7 @@ class _Checked:
     path: Path
     errors: list[dict[str, Any]] = field(default_factory=list)
     lines: list[int] = field(default_factory=list)  # line of the copy - 2 → original line
+    ignored: tuple[str, ...] | None = None  # the original's unknown columns (the copy has none)
 
     def original_line(self, line: int) -> int:
         return self.lines[line - 2] if self.lines else line
@@ -137,6 +140,7 @@ async def _checked_copy(engine: AsyncEngine, path: Path, who: Principal) -> _Che
             )
     kept = [k for k in kept if k[2] not in elsewhere]
     checked.lines = [k[0] for k in kept]
+    checked.ignored = header.ignored
     await asyncio.to_thread(_write_copy, copy, header, [k[1] for k in kept])
     return checked
 
