@@ -141,6 +141,10 @@ class OutboxStore:
                         update(E).where(E.c.id.in_(held)).values(relay_lease=None, relay_owner=None)
                     )
             else:  # rows locked (others skipped) until commit; the postable ones leased
+                # Walk ix_events_relay_pending in id order and stop at `limit`: with statistics
+                # from before a burst of events the planner would rather collect and sort every
+                # due row (and probe each one's resident), 20 times slower on 30,000 rows.
+                await connection.execute(text("SET LOCAL enable_sort = off"))
                 locked: list[int] = list(
                     (await connection.execute(due.with_for_update(skip_locked=True))).scalars()
                 )
