@@ -232,10 +232,16 @@ class SandboxCore:
 
     def accept(self, record: Mapping[str, Any]) -> None:
         """Write one accepted message to the JSONL log (flushed, so a reader sees it at once)."""
-        self.stats["accepted"] += 1
-        if self._log is not None:
-            line = {"provider": self.config.provider, "at": _now().isoformat(), **record}
-            self._log.write(json.dumps(line, ensure_ascii=False) + "\n")
+        self.accept_many([record])
+
+    def accept_many(self, records: Sequence[Mapping[str, Any]]) -> None:
+        """Write accepted messages to the JSONL log in one write, flushed."""
+        self.stats["accepted"] += len(records)
+        if self._log is not None and records:
+            head = {"provider": self.config.provider, "at": _now().isoformat()}
+            self._log.write(
+                "".join(json.dumps({**head, **r}, ensure_ascii=False) + "\n" for r in records)
+            )
             self._log.flush()
 
     # -- faults ----------------------------------------------------------------------------

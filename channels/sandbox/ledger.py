@@ -100,14 +100,15 @@ class LedgerSandbox:
         self._in_flight.update(keys)
         try:
             await self.core.delay()
-            fresh = 0
+            records = []
             for event, key in zip(events, keys, strict=True):
                 if key in self.seen:
                     stats["duplicates"] += 1
                     continue
                 self.seen.add(key)
-                fresh += 1
-                self.core.accept(_record(key, event))
+                records.append(_record(key, event))
+            self.core.accept_many(records)
+            fresh = len(records)
             if fault is Fault.TIMEOUT_AFTER_ACCEPT:
                 await self.core.stall()
         finally:
