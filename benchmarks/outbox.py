@@ -6,8 +6,9 @@
 Each store gets a fresh, migrated database holding `events` undelivered events (`residents`
 residents, their events interleaved); `outreach sandbox ledger` runs as its own process (it
 verifies every signature and writes every event to its JSONL log); one relay (`lanes` batches in
-flight) delivers them all. Prints one JSON object: per store the seconds, events/s, and the
-stand-in's counts (every event recorded once, no duplicates).
+flight) delivers them all. Prints one JSON object: per store the seconds, events/s, the CPU
+seconds of the relay and of the stand-in meanwhile, and the stand-in's counts (every event
+recorded once, no duplicates).
 """
 
 from __future__ import annotations
@@ -129,14 +130,14 @@ async def _store(store: str, workdir: Path, args: argparse.Namespace) -> dict[st
         )
         relay = Relay(engine, settings)
         stop = asyncio.Event()
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         running = asyncio.create_task(relay.run(stop))
         while relay.delivered < args.events:
             if running.done():
                 running.result()
                 raise RuntimeError("the relay stopped")
             await asyncio.sleep(0.01)
-        seconds = time.perf_counter() - started
+        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
         stop.set()
         await running
         stats = await _stats(port)
@@ -154,7 +155,7 @@ async def _store(store: str, workdir: Path, args: argparse.Namespace) -> dict[st
         "recorded": stats.get("accepted", 0),
         "duplicates": stats.get("duplicates", 0),
         "standin_cpu_s": round(standin_cpu, 2),
-        "relay_process_cpu_s": round(time.process_time(), 2),
+        "relay_cpu_s": round(cpu, 2),
     }
 
 
