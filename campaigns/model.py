@@ -24,6 +24,7 @@ from sqlalchemy import (
     UniqueConstraint,
     func,
     select,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql.elements import ColumnElement
@@ -145,8 +146,9 @@ class Message(Base):
 class Event(Base):
     """Something that happened to a message or a resident (status changes, replies, opt-outs).
 
-    The results issue relays these to the ledger system; they are written in the same
-    transaction as the change they describe.
+    They are written in the same transaction as the change they describe, and the outbox
+    relay (outbox/) posts them to the ledger system: the `relay_*` columns are its state
+    (migration 0006); writers leave them alone, so a new event is undelivered.
     """
 
     __tablename__ = "events"
@@ -158,10 +160,31 @@ class Event(Base):
     message_id: Mapped[int | None] = mapped_column(BigInteger)
     resident_id: Mapped[str | None] = mapped_column(String(18))
     data: Mapped[str | None] = mapped_column(Text)  # JSON
+    relayed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    relay_dead_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    relay_attempts: Mapped[int] = mapped_column(Integer, server_default="0")
+    relay_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    relay_next_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    relay_error: Mapped[str | None] = mapped_column(String(200))
+    relay_lease: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    relay_owner: Mapped[str | None] = mapped_column(String(32))
 
     __table_args__ = (
         Index("ix_events_message", "message_id"),
         Index("ix_events_resident", "resident_id"),
+        Index(
+            "ix_events_relay_pending",
+            "id",
+            sqlite_where=text("relayed_at IS NULL"),
+            postgresql_where=text("relayed_at IS NULL"),
+        ),
+        Index(
+            "ix_events_relay_resident",
+            "resident_id",
+            "id",
+            sqlite_where=text("relayed_at IS NULL"),
+            postgresql_where=text("relayed_at IS NULL"),
+        ),
     )
 
 
