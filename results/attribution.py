@@ -8,7 +8,8 @@ one at or before the conversion and no older than the window wins; with none, no
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, select
@@ -65,57 +66,91 @@ def _channel(data: str | None) -> str | None:
     return None
 
 
+_CHUNK = 500
+
+
+async def last_contacts(
+    connection: AsyncConnection, wanted: Sequence[tuple[str, datetime]], window: timedelta
+) -> dict[tuple[str, datetime], Contact]:
+    """The latest contact in [at - window, at] for each (resident, at) that has one.
+
+    Two queries per 500 residents (messages, events), whatever the number of conversions.
+    """
+    found: dict[tuple[str, datetime], Contact] = {}
+    for start in range(0, len(wanted), _CHUNK):
+        chunk = wanted[start : start + _CHUNK]
+        ids = sorted({rid for rid, _ in chunk})
+        since = min(at for _, at in chunk) - window
+        until = max(at for _, at in chunk)
+        messages, events = await _candidates(connection, ids, since, until)
+        for rid, at in chunk:
+            contact = _pick(messages.get(rid, []), events.get(rid, []), at, at - window)
+            if contact is not None:
+                found[rid, at] = contact
+    return found
+
+
 async def last_contact(
     connection: AsyncConnection, resident_id: str, at: datetime, window: timedelta
 ) -> Contact | None:
     """The latest contact with `resident_id` in [at - window, at], or None."""
-    since = at - window
-    m = MESSAGES
-    message = (
-        await connection.execute(
-            select(m.c.id, m.c.campaign_id, m.c.channel, m.c.sent_at)
-            .where(
-                m.c.resident_id == resident_id,
-                m.c.status.in_(CONTACT_STATUSES),
-                and_(m.c.sent_at >= since, m.c.sent_at <= at),
-            )
-            .order_by(m.c.sent_at.desc(), m.c.id.desc())
-            .limit(1)
+    return (await last_contacts(connection, [(resident_id, at)], window)).get((resident_id, at))
+
+
+async def _candidates(
+    connection: AsyncConnection, ids: list[str], since: datetime, until: datetime
+) -> tuple[dict[str, list[Contact]], dict[str, list[Contact]]]:
+    m, e = MESSAGES.c, EVENTS.c
+    messages: dict[str, list[Contact]] = {}
+    rows = await connection.execute(
+        select(m.resident_id, m.id, m.campaign_id, m.channel, m.sent_at).where(
+            m.resident_id.in_(ids),
+            m.status.in_(CONTACT_STATUSES),
+            and_(m.sent_at >= since, m.sent_at <= until),
         )
-    ).first()
-    e = EVENTS
-    event = (
-        await connection.execute(
-            select(e.c.id, e.c.campaign_id, e.c.message_id, e.c.at, e.c.data)
-            .where(
-                e.c.resident_id == resident_id,
-                e.c.kind.in_(CHAT_KINDS),
-                and_(e.c.at >= since, e.c.at <= at),
-            )
-            .order_by(e.c.at.desc(), e.c.id.desc())
-            .limit(1)
-        )
-    ).first()
-    found: list[Contact] = []
-    if message is not None:
-        found.append(
+    )
+    for row in rows:
+        messages.setdefault(row.resident_id, []).append(
             Contact(
-                at=stored_utc(message.sent_at),
-                channel=message.channel,
-                campaign_id=message.campaign_id,
-                message_id=message.id,
+                at=stored_utc(row.sent_at),
+                channel=row.channel,
+                campaign_id=row.campaign_id,
+                message_id=row.id,
             )
         )
-    if event is not None:
+    events: dict[str, list[Contact]] = {}
+    rows = await connection.execute(
+        select(e.resident_id, e.id, e.campaign_id, e.message_id, e.at, e.data).where(
+            e.resident_id.in_(ids),
+            e.kind.in_(CHAT_KINDS),
+            and_(e.at >= since, e.at <= until),
+        )
+    )
+    for row in rows:
+        events.setdefault(row.resident_id, []).append(
+            Contact(
+                at=stored_utc(row.at),
+                channel=_channel(row.data),
+                campaign_id=row.campaign_id,
+                message_id=row.message_id,
+                event_id=row.id,
+            )
+        )
+    return messages, events
+
+
+def _latest(contacts: list[Contact], at: datetime, since: datetime) -> Contact | None:
+    inside = [c for c in contacts if since <= c.at <= at]
+    return max(inside, key=lambda c: (c.at, c.event_id or 0, c.message_id or 0), default=None)
+
+
+def _pick(
+    messages: list[Contact], events: list[Contact], at: datetime, since: datetime
+) -> Contact | None:
+    message = _latest(messages, at, since)
+    event = _latest(events, at, since)
+    if event is not None and event.campaign_id is None and message is not None:
         # A reply or a question carries no campaign; it answers the last message, if any.
-        via = found[0] if found and event.campaign_id is None else None
-        found.append(
-            Contact(
-                at=stored_utc(event.at),
-                channel=_channel(event.data),
-                campaign_id=via.campaign_id if via else event.campaign_id,
-                message_id=via.message_id if via else event.message_id,
-                event_id=event.id,
-            )
-        )
+        event = replace(event, campaign_id=message.campaign_id, message_id=message.message_id)
+    found = [c for c in (message, event) if c is not None]
     return max(found, key=lambda c: c.at, default=None)

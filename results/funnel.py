@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Integer, and_, case, exists, func, null, select
+from sqlalchemy import Integer, and_, case, func, null, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from campaigns.model import CAMPAIGNS, EVENTS, MESSAGES, SYSTEM_REPLIES, MessageStatus
@@ -63,10 +63,21 @@ async def funnel_report(
     if split is not None and split not in SPLITS:
         raise ValueError(f"split must be one of {SPLITS}")
     m, e, c = MESSAGES.c, EVENTS.c, CONVERSIONS.c
-    engaged = exists().where(
-        e.resident_id == m.resident_id, e.kind.in_(ENGAGED_KINDS), e.at >= m.sent_at
+    # Per-resident and per-pair aggregates joined by hash, not a subplan per message row.
+    last_engaged = (
+        select(e.resident_id, func.max(e.at).label("at"))
+        .where(e.kind.in_(ENGAGED_KINDS))
+        .group_by(e.resident_id)
+        .subquery("last_engaged")
     )
-    converted = exists().where(c.resident_id == m.resident_id, c.campaign_id == m.campaign_id)
+    converted_pairs = (
+        select(c.resident_id, c.campaign_id)
+        .where(c.campaign_id.is_not(None))
+        .group_by(c.resident_id, c.campaign_id)
+        .subquery("converted_pairs")
+    )
+    engaged = and_(m.sent_at.is_not(None), last_engaged.c.at >= m.sent_at)
+    converted = converted_pairs.c.resident_id.is_not(None)
     key: Any = {
         None: null(),
         "campaign": CAMPAIGNS.c.name,
@@ -79,12 +90,20 @@ async def funnel_report(
             func.count(),
             _count(m.sent_at.is_not(None)),
             _count(m.status == MessageStatus.DELIVERED.value),
-            _count(and_(m.sent_at.is_not(None), engaged)),
+            _count(engaged),
             _count(converted),
         )
         .select_from(MESSAGES)
         .join(Resident.__table__, _R.id_number == m.resident_id)
         .join(CAMPAIGNS, CAMPAIGNS.c.id == m.campaign_id)
+        .outerjoin(last_engaged, last_engaged.c.resident_id == m.resident_id)
+        .outerjoin(
+            converted_pairs,
+            and_(
+                converted_pairs.c.resident_id == m.resident_id,
+                converted_pairs.c.campaign_id == m.campaign_id,
+            ),
+        )
         # The standing campaigns that carry answers to residents' questions are not outreach.
         .where(CAMPAIGNS.c.created_by.is_distinct_from(SYSTEM_REPLIES))
     )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime, timedelta
+from functools import partial
+from typing import Any
 
 from sqlalchemy import bindparam, exists, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -79,49 +81,51 @@ async def reconcile_statuses(
 ) -> int:
     """Turn status changes an import wrote into conversions; the number of conversions.
 
-    Call after every ledger import (re-import). Residents whose stored statuses differ from
-    their marks are compared (in chunks, one transaction each: conversions, their events and the
-    new marks commit together); residents new to the ledger get marks and no conversion. Running
-    it again, or after a crash half-way, finds only what is left.
+    Call after every ledger import (re-import). One scan finds the residents whose stored
+    statuses differ from their marks; they are then handled 500 at a time, one transaction each
+    (conversions, their events and the new marks commit together). Residents new to the ledger
+    get marks and no conversion. Running it again, or after a crash half-way, finds only what is
+    left; a chunk whose residents changed again meanwhile is compared as it was read, and the
+    later change is found by the next run.
     """
     span = attribution_window(window)
+    async with engine.connect() as connection:
+        changed: list[Any] = list(await connection.execute(_changed()))
     total = 0
-    while True:
-        done, written = await in_transaction(
-            engine, lambda c: _reconcile_chunk(c, now, span), what="reconcile_statuses"
+    for start in range(0, len(changed), _CHUNK):
+        chunk = changed[start : start + _CHUNK]
+        total += await in_transaction(
+            engine, partial(_convert, rows=chunk, now=now, window=span), what="reconcile_statuses"
         )
-        total += written
-        if done:
-            break
     await in_transaction(engine, _mark_newcomers, what="mark_newcomers")
     return total
 
 
-async def _reconcile_chunk(
-    connection: AsyncConnection, now: datetime, window: timedelta
-) -> tuple[bool, int]:
+def _changed() -> Any:
     m = MARKS.c
-    rows = (
-        await connection.execute(
-            select(
-                _R.id_number,
-                _R.pension_status,
-                _R.pension_scheme,
-                _R.medical_status,
-                m.pension_status,
-                m.pension_scheme,
-                m.medical_status,
-            )
-            .join(MARKS, m.resident_id == _R.id_number)
-            .where(
-                _R.pension_status.is_distinct_from(m.pension_status)
-                | _R.pension_scheme.is_distinct_from(m.pension_scheme)
-                | _R.medical_status.is_distinct_from(m.medical_status)
-            )
-            .order_by(_R.id_number)
-            .limit(_CHUNK)
+    return (
+        select(
+            _R.id_number,
+            _R.pension_status,
+            _R.pension_scheme,
+            _R.medical_status,
+            m.pension_status,
+            m.pension_scheme,
+            m.medical_status,
         )
-    ).all()
+        .join(MARKS, m.resident_id == _R.id_number)
+        .where(
+            _R.pension_status.is_distinct_from(m.pension_status)
+            | _R.pension_scheme.is_distinct_from(m.pension_scheme)
+            | _R.medical_status.is_distinct_from(m.medical_status)
+        )
+        .order_by(_R.id_number)
+    )
+
+
+async def _convert(
+    connection: AsyncConnection, rows: list[Any], now: datetime, window: timedelta
+) -> int:
     found: list[Found] = []
     marks: dict[str, Statuses] = {}
     for row in rows:
@@ -130,8 +134,7 @@ async def _reconcile_chunk(
         marks[row[0]] = after
         found.extend(Found(row[0], kind, now) for kind in classify(before, after))
     await save_marks(connection, marks)
-    written = await record(connection, found, source="import", now=now, window=window)
-    return len(rows) < _CHUNK, written
+    return await record(connection, found, source="import", now=now, window=window)
 
 
 async def _mark_newcomers(connection: AsyncConnection) -> None:

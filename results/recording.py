@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from campaigns.events import EventKind, event_row, write_events
 from core import RESIDENT_TZ
-from results.attribution import last_contact
+from results.attribution import last_contacts
 from results.changes import ChangeKind
 from results.model import CONVERSIONS
 
@@ -49,10 +49,13 @@ async def record(
     """
     written = 0
     events: list[dict[str, Any]] = []
+    contacts = await last_contacts(
+        connection, [(f.resident_id, f.at.astimezone(UTC)) for f in found], window
+    )
     for item in found:
         at = item.at.astimezone(UTC)
         local = at.astimezone(RESIDENT_TZ).date()
-        contact = await last_contact(connection, item.resident_id, at, window)
+        contact = contacts.get((item.resident_id, at))
         values = {
             "resident_id": item.resident_id,
             "kind": item.kind.value,

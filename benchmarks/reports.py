@@ -1,0 +1,151 @@
+"""Reports over a generated 1,000,000-resident ledger on PostgreSQL; prints one JSON object.
+
+    python benchmarks/reports.py [--rows 1000000] [--changes 10000] [--repeat 3]
+
+A fresh database gets the ledger through the real import, then (in SQL, on the server) one
+campaign's messages to every lapsed or never-enrolled resident (90% delivered), replies from 2%
+of them, and `--changes` of them start paying: the re-import path (`reconcile_statuses`) turns
+those into attributed conversions. Timed: that reconciliation, the monthly progress report
+(`--repeat` runs: median and slowest), the funnel (total and by township) and the masked export.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Awaitable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TypeVar
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy.ext.asyncio import AsyncEngine  # noqa: E402
+
+from core import create_engine, today, upgrade_to_head  # noqa: E402
+from ledger import import_ledger  # noqa: E402
+from ledger.generator import write_ledger  # noqa: E402
+from results import (  # noqa: E402
+    Month,
+    export_for_ledger,
+    funnel_report,
+    progress_report,
+    reconcile_statuses,
+)
+
+T = TypeVar("T")
+PG_ADMIN = os.environ.get(
+    "TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+)
+
+OUTREACH = [
+    "INSERT INTO campaigns (name, state, definition, priority) "
+    "VALUES ('bench', 'running', '{}', 5)",
+    "INSERT INTO messages (campaign_id, occurrence, resident_id, channel, address, priority, "
+    "status, variables, sent_at, attempts) "
+    "SELECT 1, 'once', id_number, 'sms', coalesce(phone, ''), 5, "
+    "CASE WHEN random() < 0.9 THEN 'delivered' ELSE 'sent' END, '{}', "
+    "now() - interval '3 days', 0 FROM residents WHERE pension_status IN ('lapsed', 'never')",
+    "INSERT INTO events (kind, at, resident_id, data) "
+    "SELECT 'reply_received', now() - interval '2 days', resident_id, '{\"provider\": \"aliyun\"}' "
+    "FROM messages WHERE random() < 0.02",
+]
+CHANGES = (
+    "UPDATE residents SET pension_status = 'paying' WHERE id_number IN "
+    "(SELECT resident_id FROM messages ORDER BY resident_id LIMIT :n)"
+)
+
+
+async def _admin(statement: str) -> None:
+    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    async with admin.connect() as connection:
+        await connection.execute(text(statement))
+    await admin.dispose()
+
+
+async def _timed(work: Awaitable[T]) -> tuple[float, T]:
+    started = time.perf_counter()
+    result = await work
+    return round(time.perf_counter() - started, 3), result
+
+
+async def _run(
+    engine: AsyncEngine, ledger: Path, workdir: Path, args: argparse.Namespace
+) -> dict[str, object]:
+    figures: dict[str, object] = {}
+    await upgrade_to_head(engine)
+    seconds, _ = await _timed(
+        import_ledger(engine, ledger, today=today(), errors_path=workdir / "e.csv")
+    )
+    figures["import_s"] = seconds
+    seconds, _ = await _timed(reconcile_statuses(engine, now=datetime.now(UTC)))
+    figures["first_reconcile_s (marks for every resident)"] = seconds
+    async with engine.begin() as connection:
+        for statement in OUTREACH:
+            await connection.execute(text(statement))
+        await connection.execute(text(CHANGES), {"n": args.changes})
+    async with engine.connect() as connection:
+        await connection.execute(text("ANALYZE"))
+        messages: int = (
+            await connection.execute(text("SELECT count(*) FROM messages"))
+        ).scalar_one()
+    figures["messages"] = messages
+    seconds, converted = await _timed(reconcile_statuses(engine, now=datetime.now(UTC)))
+    figures["reconcile"] = {"changes": args.changes, "conversions": converted, "seconds": seconds}
+    month = Month(today().year, today().month)
+    runs, units = [], 0
+    for _ in range(args.repeat):
+        seconds, report = await _timed(progress_report(engine, month))
+        runs.append(seconds)
+        units = len(report.units)
+    figures["progress_report"] = {
+        "units": units,
+        "median_s": statistics.median(runs),
+        "max_s": max(runs),
+    }
+    figures["funnel_total_s"], _ = await _timed(funnel_report(engine))
+    figures["funnel_by_township_s"], _ = await _timed(funnel_report(engine, split="township"))
+    seconds, rows = await _timed(export_for_ledger(engine, workdir / "export.csv"))
+    figures["export_csv"] = {"rows": rows, "seconds": seconds}
+    return figures
+
+
+async def _store(ledger: Path, workdir: Path, args: argparse.Namespace) -> dict[str, object]:
+    name = f"outreach_bench_{uuid.uuid4().hex[:8]}"
+    await _admin(f'CREATE DATABASE "{name}"')
+    url = make_url(PG_ADMIN).set(database=name).render_as_string(hide_password=False)
+    engine = create_engine(url)
+    try:
+        return await _run(engine, ledger, workdir, args)
+    finally:
+        await engine.dispose()
+        await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--changes", type=int, default=10_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    result: dict[str, object] = {"rows": args.rows}
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        ledger = workdir / "ledger.csv"
+        write_ledger(ledger, args.rows, seed=1, today=today())
+        result["postgresql"] = asyncio.run(_store(ledger, workdir, args))
+    print(json.dumps(result, indent=2, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
