@@ -221,7 +221,7 @@ async def _apply(
         result.applied += 1
         current[change.id_number] = touched[change.id_number] = after
         found.extend(Found(change.id_number, kind, change.at) for kind in classify(before, after))
-        await _write_resident(connection, change)
+        await _write_resident(connection, change, now)
     result.unknown.sort()
     await save_marks(connection, touched)
     result.conversions = await record(
@@ -230,8 +230,8 @@ async def _apply(
     return result
 
 
-async def _write_resident(connection: AsyncConnection, change: _Change) -> None:
-    values: dict[str, Any] = {**change.values, "updated_at": change.at.astimezone(UTC)}
+async def _write_resident(connection: AsyncConnection, change: _Change, now: datetime) -> None:
+    values: dict[str, Any] = {**change.values, "updated_at": now.astimezone(UTC)}
     month = change.at.astimezone(RESIDENT_TZ).date().replace(day=1)
     r = _RESIDENTS.c
     for scheme in ("pension", "medical"):

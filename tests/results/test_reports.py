@@ -209,3 +209,12 @@ async def test_export_masks_unless_asked(engine: AsyncEngine, tmp_path: Path) ->
     assert sorted(r[1] for r in sheet.iter_rows(min_row=2, values_only=True)) == sorted(
         [ids[7], ids[8]]
     )
+
+
+async def test_a_chat_without_a_message_counts_as_contact(engine: AsyncEngine) -> None:
+    (asked, silent) = await add_residents(engine, [resident(1), resident(2)])
+    await add_event(engine, EventKind.ESTIMATE_GIVEN, asked, NOW - timedelta(days=1))
+    await add_event(engine, EventKind.CHAT_CONSENTED, silent, NOW - timedelta(days=1))
+    report = await progress_report(engine, Month.parse("2026-11"))
+    # Consent alone is not engagement; an estimate is.
+    assert _figures(report.units, TOWN, A) == (2, 1, 1, 0, 0, 2, 0)
