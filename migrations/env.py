@@ -9,7 +9,6 @@ from sqlalchemy.engine import Connection
 
 import campaigns.model  # noqa: F401  (registers the tables on Base.metadata)
 import ledger.model  # noqa: F401
-import web.api.model  # noqa: F401  (the API's tables)
 from core.database import Base, create_engine
 from core.settings import load_settings
 
