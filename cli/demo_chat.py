@@ -15,7 +15,7 @@ from redis.asyncio import Redis
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot import BotRunner
+from bot import BotRunner, BotSettings
 from chat import build_chat
 from cli.context import console
 from cli.local_stack import LocalStack
@@ -49,11 +49,17 @@ class _Resident:
     async def press(self, data: str, label: str) -> None:
         console.print(f"   [cyan]居民 resident[/]：［点按 press］{label}")
         message_id = next(
-            m["message_id"]
-            for m in reversed(await self.sent())
-            for row in (m.get("reply_markup") or {}).get("inline_keyboard", [])
-            if any(b.get("callback_data") == data for b in row)
+            (
+                m["message_id"]
+                for m in reversed(await self.sent())
+                for row in (m.get("reply_markup") or {}).get("inline_keyboard", [])
+                if any(b.get("callback_data") == data for b in row)
+            ),
+            None,
         )
+        if message_id is None:
+            console.print("   [red]没有这个按钮 / no such button[/]")
+            return
         body = {"from": self.chat_id, "data": data, "message_id": message_id}
         await self._wait_for_reply("callback", body)
 
@@ -90,7 +96,10 @@ async def run_chat(engine: AsyncEngine, redis: Redis, stack: LocalStack) -> None
                 .limit(1)
             )
         ).scalar_one()
-    chat = build_chat(engine, redis, stack.gateways)
+    # A scripted resident types faster than the throttle allows a person (8 in 10 s), and two
+    # demo runs in one process share the embedded Redis and its counts.
+    settings = BotSettings(mode="polling", throttle_limit=1000)
+    chat = build_chat(engine, redis, stack.gateways, settings)
     runner = BotRunner(chat.bot, chat.dispatcher)
     await runner.start_polling()
     try:

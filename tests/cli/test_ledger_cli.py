@@ -221,3 +221,8 @@ def test_demo_runs_end_to_end(tmp_path: Path) -> None:
     assert (tmp_path / "ledger.csv").is_file()
     # The demo ledger carries a share of faulty rows, so the reasons file must be there.
     assert (tmp_path / "ledger.errors.csv").is_file()
+    # The chat scene: the bot answered every step (a hand-off and a prefilled estimate).
+    assert "已转给工作人员" in out
+    assert "养老金估算" in out
+    assert "the bot did not answer" not in out
+    assert "no such button" not in out
