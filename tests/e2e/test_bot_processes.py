@@ -17,6 +17,7 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+from redis.asyncio import Redis
 
 from faq import Answered
 from tests.bot.harness import answerer
@@ -30,7 +31,9 @@ QUESTION = "灵活就业人员怎么交养老保险"
 
 
 @pytest.fixture
-async def stand_in() -> AsyncIterator[StandIn]:
+async def stand_in(redis: Redis) -> AsyncIterator[StandIn]:
+    # `redis` flushes the database the processes use: the chat state one test's bot cached
+    # (consented, throttle counts) must not answer for the next test's fresh database.
     async with running(config()) as running_stand_in:
         yield running_stand_in
 
