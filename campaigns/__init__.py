@@ -46,6 +46,7 @@ from campaigns.service import (
     resume_campaign,
 )
 from campaigns.sms_length import is_gsm7, sms_parts
+from campaigns.staff_replies import ReplyOutcome, StaffReplyError, reply_to_question
 from campaigns.stream import SendQueue
 from campaigns.templates import TemplateRegistry, TemplateUse
 from campaigns.timing import open_hours_per_day, utc_now
@@ -77,10 +78,12 @@ __all__ = [
     "Priority",
     "Renderer",
     "ReplyDesk",
+    "ReplyOutcome",
     "ReplyRules",
     "SendQueue",
     "SharedRenderer",
     "SmsCodeSender",
+    "StaffReplyError",
     "StoredCampaign",
     "StoredQuestion",
     "TemplateError",
@@ -113,6 +116,7 @@ __all__ = [
     "pause_campaign",
     "personal_variables",
     "plan_campaign",
+    "reply_to_question",
     "resume_campaign",
     "short_answer",
     "sms_parts",

@@ -324,14 +324,17 @@ async def _queue_reply(
     campaign_id: int,
     question: PendingQuestion,
     variables: Mapping[str, str],
+    *,
+    occurrence: str | None = None,
 ) -> int | None:
-    """The reply's message row (`queued`; the sweep puts it on the replies stream)."""
+    """The reply's message row (`queued`; the sweep puts it on the replies stream), unique per
+    campaign × resident × occurrence (default `q{question id}`); None when it exists already."""
     dialect = sqlite if is_sqlite(str(connection.engine.url)) else postgresql
     statement = (
         dialect.insert(_M)
         .values(
             campaign_id=campaign_id,
-            occurrence=f"q{question.id}",
+            occurrence=occurrence or f"q{question.id}",
             resident_id=question.resident_id,
             channel="sms",
             address=question.sender,

@@ -7,7 +7,14 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from campaigns import StoredQuestion, close_question, list_questions
+from campaigns import (
+    ReplyOutcome,
+    StaffReplyError,
+    StoredQuestion,
+    close_question,
+    list_questions,
+    reply_to_question,
+)
 from campaigns.timing import utc_now
 from cli.context import console, database, fail, print_json, run
 from core import RESIDENT_TZ, mask_id_number, mask_phone, mask_text, stored_utc
@@ -118,6 +125,62 @@ def close(
         )
     console.print(f"提问 {question_id} 已标记为已跟进 / Question {question_id} marked followed up")
 
+
+@app.command("reply")
+def reply(
+    question_id: Annotated[int, typer.Argument(help="提问编号 / question id")],
+    text: Annotated[str, typer.Argument(help="答复内容（短信发给居民）/ the reply, sent by SMS")],
+    as_json: Annotated[bool, typer.Option("--json", help="输出 JSON / print JSON")] = False,
+) -> None:
+    """答复居民并标记已跟进：短信提问的答复经答复活动发出一次（时段内，不发给已退订号码）
+    / Reply to a resident and close the question: an SMS question's reply is sent once by the
+    reply campaign (within its window, never to a stopped number)."""
+    from worker import ReplySettings  # the worker's REPLY_* rules, for a first reply campaign
+
+    async def body() -> ReplyOutcome:
+        async with database() as engine:
+            return await reply_to_question(
+                engine, question_id, text, now=utc_now(), rules=ReplySettings().rules()
+            )
+
+    try:
+        outcome = run(body())
+    except StaffReplyError as err:
+        fail(err.zh, err.en)
+    if as_json:
+        print_json(
+            {
+                "id": outcome.question,
+                "sent": outcome.sent,
+                "message_id": outcome.message_id,
+                "reason": outcome.reason,
+            }
+        )
+        return
+    if outcome.sent:
+        console.print(
+            f"提问 {question_id} 已跟进，答复已排队发送（短信 {outcome.message_id}）"
+            f" / Question {question_id} closed; the reply is queued (message {outcome.message_id})",
+            highlight=False,
+        )
+        return
+    zh, en = _NOT_SENT.get(outcome.reason, ("未发送", "not sent"))
+    console.print(
+        f"提问 {question_id} 已标记为已跟进，但答复未发给居民：{zh}"
+        f" / Question {question_id} closed, but the reply was not sent: {en}",
+        highlight=False,
+    )
+
+
+#: Why a staff reply was not sent to the resident.
+_NOT_SENT: dict[str | None, tuple[str, str]] = {
+    "suppressed": ("该号码已退订", "the number opted out"),
+    "unknown_sender": ("发送者不是台账中的居民", "the sender is not a resident of the ledger"),
+    "telegram": (
+        "Telegram 提问请在机器人之外直接联系居民",
+        "reply to a Telegram question outside the bot",
+    ),
+}
 
 #: How a closed question was closed: by the SMS answer, or by staff (older rows: None).
 _STATES = {"auto": "已自动答复 auto-answered", "staff": "已跟进 done", None: "已跟进 done"}

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from campaigns.model import EVENTS
+from campaigns.model import EVENTS, MESSAGES
 from campaigns.receipts import apply_inbound
 from channels.base import Inbound
 from cli import app
@@ -111,3 +111,64 @@ def test_questions_answered_by_sms_leave_the_queue_but_show_as_auto_answered(
     assert answered["triage"] == "answered"
     table = runner.invoke(app, ["faq", "questions", "--all"], env={"COLUMNS": "250"})
     assert "已自动答复" in table.stdout
+
+
+def test_a_staff_reply_is_queued_once_by_sms_and_closes_the_question(database_url: str) -> None:
+    async def ask() -> None:
+        engine = create_engine(database_url)
+        await add_residents(engine, [resident(2, name="李秀英", male=False)])
+        question = Inbound("aliyun", "13900000002", "我想问问村里什么时候统一办理")
+        await apply_inbound(engine, question, now=NOW)
+        await engine.dispose()
+
+    asyncio.run(ask())
+    question_id = next(r["id"] for r in listed() if r["from"] == "139****0002")
+    text = "李女士，下周一上午在村委会统一办理，请带身份证。"
+    too_long = runner.invoke(app, ["faq", "reply", str(question_id), "请带身份证。" * 80])
+    assert too_long.exit_code == 2
+    assert "答复太长" in too_long.stderr
+    assert "SMS parts" in too_long.stderr
+    done = runner.invoke(app, ["faq", "reply", str(question_id), text], env={"COLUMNS": "250"})
+    assert done.exit_code == 0, done.stderr
+    assert done.stdout.index("已跟进") < done.stdout.index("closed")
+    assert "答复已排队发送" in done.stdout
+    assert "13900000002" not in done.stdout
+    assert question_id not in [r["id"] for r in listed()]
+
+    again = runner.invoke(app, ["faq", "reply", str(question_id), text])
+    assert again.exit_code == 2
+    assert "已经跟进" in again.stderr or "待跟进" in again.stderr
+
+    async def messages() -> list[tuple[str, str, str]]:
+        engine = create_engine(database_url)
+        async with engine.connect() as c:
+            rows = (
+                await c.execute(
+                    select(MESSAGES.c.address, MESSAGES.c.occurrence, MESSAGES.c.variables)
+                )
+            ).all()
+        await engine.dispose()
+        return [(r.address, r.occurrence, json.loads(r.variables)["answer"]) for r in rows]
+
+    assert asyncio.run(messages()) == [("13900000002", f"s{question_id}", text)]
+
+
+def test_a_reply_to_a_stopped_number_closes_the_question_but_is_not_sent(
+    database_url: str,
+) -> None:
+    first = listed()[0]
+    assert first["from"] == "139****0001"  # resident 1 said TD
+    done = runner.invoke(
+        app, ["faq", "reply", str(first["id"]), "已电话联系", "--json"], env={"COLUMNS": "250"}
+    )
+    assert done.exit_code == 0, done.stderr
+    assert json.loads(done.stdout) == {
+        "id": first["id"],
+        "sent": False,
+        "message_id": None,
+        "reason": "suppressed",
+    }
+    plain = runner.invoke(app, ["faq", "reply", str(listed()[0]["id"]), "已电话联系"])
+    assert plain.exit_code == 0, plain.stderr
+    assert "未发给居民" in plain.stdout
+    assert "not sent" in plain.stdout

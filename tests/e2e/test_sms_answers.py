@@ -20,6 +20,7 @@ from redis.asyncio import Redis
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from campaigns import StaffReplyError, list_questions, reply_to_question
 from campaigns.model import INBOUND, MESSAGES
 from cli.local_stack import LocalStack, local_stack
 from tests.campaigns.residents import add_residents, resident
@@ -188,3 +189,29 @@ async def test_unsure_questions_get_one_notice_that_staff_will_follow_up(
             await c.execute(select(INBOUND.c.id).where(INBOUND.c.answered_at.is_(None)))
         ).all()
     assert len(waiting) == 2  # both stay in the staff queue
+
+
+async def test_a_staff_reply_reaches_the_resident_exactly_once(
+    engine: AsyncEngine, redis: Redis, stack: LocalStack
+) -> None:
+    phone = "13900000002"
+    await reply_from(stack, engine, "村里的路什么时候能修好啊", phone)
+    async with build_worker(engine, redis, stack.gateways, clock=lambda: MORNING) as worker:
+        assert await drain(worker, engine) == {"delivered": 1}  # the "staff will call" notice
+    [question] = await list_questions(engine)
+    staff_text = "修路的事镇里已报县交通局，预计明年春天开工。"
+    outcome = await reply_to_question(engine, question.id, staff_text, now=MORNING)
+    assert outcome.sent
+    with pytest.raises(StaffReplyError):  # a second click, a second staff member
+        await reply_to_question(engine, question.id, staff_text, now=MORNING)
+
+    for _ in range(2):  # a restarted worker sends nothing more
+        async with build_worker(engine, redis, stack.gateways, clock=lambda: MORNING) as worker:
+            assert await drain(worker, engine) == {"delivered": 2}
+    received = [m["text"] for m in to(stack, phone)]
+    assert len(received) == 2
+    assert "工作人员会尽快联系您" in received[0]
+    assert received.count(received[1]) == 1
+    assert staff_text in received[1]
+    assert received[1].startswith("李先生您好，关于您问的问题：")
+    assert await list_questions(engine) == []

@@ -1,14 +1,15 @@
-"""The hand-off queue through the API: a township's questions only, a reply recorded once."""
+"""The hand-off queue through the API: a township's questions only, a reply sent once."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from aiohttp.test_utils import TestClient
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from campaigns.model import EVENTS, INBOUND
+from campaigns.model import EVENTS, INBOUND, MESSAGES
 from tests.web.conftest import HOME, NOW, OTHER, Tokens, bearer
 
 Client = TestClient[Any, Any]
@@ -62,7 +63,9 @@ async def test_a_reply_closes_the_question_once_and_is_recorded(
     text = "已电话联系，说明了续缴办法"
     first = await client.post(path, json={"text": text}, headers=bearer(tokens.staff))
     assert first.status == 200
-    assert (await first.json())["sent_to_resident"] is False
+    answered = await first.json()
+    assert answered["sent_to_resident"] is True
+    assert answered["not_sent_reason"] is None
     again = await client.post(path, json={"text": text}, headers=bearer(tokens.staff))
     assert again.status == 409
     assert "已经跟进" in (await again.json())["error"]["message_zh"]
@@ -75,6 +78,41 @@ async def test_a_reply_closes_the_question_once_and_is_recorded(
     async with engine.connect() as connection:
         kinds: list[str] = list((await connection.execute(select(EVENTS.c.kind))).scalars())
     assert "question_followed_up" in kinds
+    async with engine.connect() as connection:
+        [message] = (await connection.execute(select(MESSAGES))).all()
+    assert (message.address, message.occurrence) == ("13900000001", f"s{ids[HOME]}")
+    assert json.loads(message.variables)["answer"] == text
+
+
+async def test_a_reply_too_long_for_sms_is_refused_and_the_question_stays_open(
+    engine: AsyncEngine, client: Client, tokens: Tokens, people: dict[str, list[str]]
+) -> None:
+    ids = await _questions(engine, people)
+    response = await client.post(
+        f"/api/v1/questions/{ids[HOME]}/reply",
+        json={"text": "请带身份证到镇社保所办理。" * 30},
+        headers=bearer(tokens.staff),
+    )
+    assert response.status == 422
+    error = (await response.json())["error"]
+    assert error["field"] == "text"
+    assert "答复太长" in error["message_zh"]
+    still_open = await client.get("/api/v1/questions", headers=bearer(tokens.staff))
+    assert [q["id"] for q in (await still_open.json())["questions"]] == [ids[HOME]]
+
+
+async def test_an_unknown_senders_question_is_closed_but_not_sent(
+    engine: AsyncEngine, client: Client, tokens: Tokens, people: dict[str, list[str]]
+) -> None:
+    ids = await _questions(engine, people)
+    response = await client.post(
+        f"/api/v1/questions/{ids['nobody']}/reply",
+        json={"text": "已电话联系"},
+        headers=bearer(tokens.admin),
+    )
+    assert response.status == 200
+    body = await response.json()
+    assert (body["sent_to_resident"], body["not_sent_reason"]) == (False, "unknown_sender")
 
 
 async def test_another_townships_question_cannot_be_answered_or_seen(

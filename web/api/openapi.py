@@ -294,9 +294,20 @@ def document() -> _S:
             },
             f"{p}/questions/{{id}}/reply": {
                 "post": _op(
-                    "记录答复并关闭（不代发给居民）/ record a reply and close (not sent)",
+                    "答复居民并关闭（短信提问经答复活动发出）/ reply and close (SMS questions: "
+                    "sent by SMS once)",
                     staff,
-                    _obj(["id", "reply"]),
+                    _obj(
+                        ["id", "reply", "sent_to_resident"],
+                        sent_to_resident={
+                            "type": "boolean",
+                            "description": "答复已排队短信发给居民 / the reply is queued by SMS",
+                        },
+                        not_sent_reason={
+                            "type": ["string", "null"],
+                            "enum": ["telegram", "unknown_sender", "suppressed", None],
+                        },
+                    ),
                     body=_with_example(f"{p}/questions/{{id}}/reply", "post", _REPLY_BODY),
                     errors=(404, 409, 422),
                     params=[_ID_PARAM],

@@ -1,9 +1,12 @@
 """The hand-off queue: residents' questions staff follow up, and the reply they record.
 
 Staff see only questions whose sender is a resident of their township (questions from unknown
-senders are for admins). A reply closes the question (campaigns.close_question) and records the
-text, who wrote it and when; it is NOT sent to the resident by the API: staff reply by phone or
-SMS themselves and record here what they said.
+senders are for admins). A reply closes the question and, for an SMS question, queues the text
+to the resident through the standing reply campaign (campaigns.reply_to_question: once, within
+the reply window, never to a stopped number); it records the text, who wrote it and when.
+`sent_to_resident` says whether it was queued: not for a Telegram question, a sender who is not a
+resident, or a stopped number (`not_sent_reason`). A text too long for the reply's SMS parts is
+refused (422) and nothing changes.
 """
 
 from __future__ import annotations
@@ -14,7 +17,13 @@ from aiohttp import web
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from campaigns import StoredQuestion, close_question, list_questions, utc_now
+from campaigns import (
+    StaffReplyError,
+    StoredQuestion,
+    list_questions,
+    reply_to_question,
+    utc_now,
+)
 from core import mask_id_number, mask_phone, mask_text
 from ledger import Resident
 from web.api.auth import ENGINE, principal
@@ -60,20 +69,31 @@ async def reply(request: web.Request) -> web.Response:
     if question is None:
         raise not_found("问题", "question")
     now = utc_now()
-    if question.answered_at is not None or not await close_question(engine, question_id, now=now):
+    if question.answered_at is not None:
         raise conflict("该问题已经跟进过了", "this question is already closed")
+    from worker import ReplySettings  # the worker's REPLY_* rules, for a first reply campaign
+
+    try:
+        outcome = await reply_to_question(
+            engine, question_id, text, now=now, rules=ReplySettings().rules()
+        )
+    except StaffReplyError as err:
+        if err.code == "not_open":
+            raise conflict("该问题已经跟进过了", "this question is already closed") from err
+        raise invalid(err.zh, err.en, field="text") from err
     async with engine.begin() as connection:
         await connection.execute(
             insert(QUESTION_REPLIES).values(
-                question_id=question_id, token_id=who.token_id, text=text.strip(), created_at=now
+                question_id=question_id, token_id=who.token_id, text=outcome.text, created_at=now
             )
         )
     return json_response(
         {
             "id": question_id,
             "answered_by": "staff",
-            "reply": text.strip(),
-            "sent_to_resident": False,
+            "reply": outcome.text,
+            "sent_to_resident": outcome.sent,
+            "not_sent_reason": outcome.reason,
         }
     )
 
