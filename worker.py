@@ -17,11 +17,9 @@ import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
-from typing import Literal
+from datetime import datetime, timedelta
 
 import aiohttp
-from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -35,13 +33,12 @@ from campaigns import (
     LeaderScheduler,
     Pause,
     ReplyDesk,
-    ReplyRules,
+    ReplySettings,
     SendQueue,
     SharedRenderer,
     TokenBucket,
     Upkeep,
     Verdict,
-    Window,
     utc_now,
 )
 from channels import Channel, GatewaySettings, build_channels, unusable_check
@@ -86,31 +83,6 @@ class WorkerSettings(BaseSettings):
             lease=timedelta(seconds=self.lease_seconds),
             outage_seconds=self.outage_seconds,
             pipeline=self.pipeline,
-        )
-
-
-class ReplySettings(BaseSettings):
-    """How residents' SMS questions are answered (environment variables REPLY_*)."""
-
-    model_config = SettingsConfigDict(
-        env_prefix="REPLY_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
-    )
-
-    sms_provider: Literal["aliyun", "tencent", "twilio"] = "tencent"
-    sms_fallback: Literal["aliyun", "tencent", "twilio"] | None = "aliyun"
-    max_sms_parts: int = Field(default=3, ge=1, le=10)
-    window_start: time = time(8, 0)  # Asia/Shanghai
-    window_end: time = time(20, 0)
-    notice_quiet_hours: float = 24.0  # one "staff will follow up" per resident in this time
-    province: str | None = None  # the service's own province, for province-dependent answers
-
-    def rules(self) -> ReplyRules:
-        return ReplyRules(
-            sms_provider=self.sms_provider,
-            sms_fallback=self.sms_fallback,
-            max_sms_parts=self.max_sms_parts,
-            window=Window(start=self.window_start, end=self.window_end),
-            notice_quiet=timedelta(hours=self.notice_quiet_hours),
         )
 
 

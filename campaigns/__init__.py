@@ -30,6 +30,7 @@ from campaigns.render_errors import MessageTooLong, TemplateError, TemplateNotAp
 from campaigns.replies import ReplyDesk
 from campaigns.reply_campaigns import ANSWER_TEMPLATE, HANDOFF_TEMPLATE, ReplyRules
 from campaigns.reply_decision import Decision, Knowledge, Triage, Verdict, decide
+from campaigns.reply_settings import ReplySettings
 from campaigns.reply_text import short_answer
 from campaigns.scheduling import LeaderScheduler, Upkeep
 from campaigns.service import (
@@ -80,6 +81,7 @@ __all__ = [
     "ReplyDesk",
     "ReplyOutcome",
     "ReplyRules",
+    "ReplySettings",
     "SendQueue",
     "SharedRenderer",
     "SmsCodeSender",

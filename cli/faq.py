@@ -9,6 +9,7 @@ from rich.table import Table
 
 from campaigns import (
     ReplyOutcome,
+    ReplySettings,
     StaffReplyError,
     StoredQuestion,
     close_question,
@@ -135,7 +136,6 @@ def reply(
     """答复居民并标记已跟进：短信提问的答复经答复活动发出一次（时段内，不发给已退订号码）
     / Reply to a resident and close the question: an SMS question's reply is sent once by the
     reply campaign (within its window, never to a stopped number)."""
-    from worker import ReplySettings  # the worker's REPLY_* rules, for a first reply campaign
 
     async def body() -> ReplyOutcome:
         async with database() as engine:

@@ -18,6 +18,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from campaigns import (
+    ReplySettings,
     StaffReplyError,
     StoredQuestion,
     list_questions,
@@ -71,7 +72,6 @@ async def reply(request: web.Request) -> web.Response:
     now = utc_now()
     if question.answered_at is not None:
         raise conflict("该问题已经跟进过了", "this question is already closed")
-    from worker import ReplySettings  # the worker's REPLY_* rules, for a first reply campaign
 
     try:
         outcome = await reply_to_question(

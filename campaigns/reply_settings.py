@@ -1,0 +1,41 @@
+"""How residents' SMS questions are answered, from the environment (REPLY_*).
+
+The worker answers with these rules; staff replies (the CLI, the API) create the standing reply
+campaign with the same rules when the worker has not yet.
+"""
+
+from __future__ import annotations
+
+from datetime import time, timedelta
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from campaigns.definition import Window
+from campaigns.reply_campaigns import ReplyRules
+
+
+class ReplySettings(BaseSettings):
+    """How residents' SMS questions are answered (environment variables REPLY_*)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="REPLY_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    sms_provider: Literal["aliyun", "tencent", "twilio"] = "tencent"
+    sms_fallback: Literal["aliyun", "tencent", "twilio"] | None = "aliyun"
+    max_sms_parts: int = Field(default=3, ge=1, le=10)
+    window_start: time = time(8, 0)  # Asia/Shanghai
+    window_end: time = time(20, 0)
+    notice_quiet_hours: float = 24.0  # one "staff will follow up" per resident in this time
+    province: str | None = None  # the service's own province, for province-dependent answers
+
+    def rules(self) -> ReplyRules:
+        return ReplyRules(
+            sms_provider=self.sms_provider,
+            sms_fallback=self.sms_fallback,
+            max_sms_parts=self.max_sms_parts,
+            window=Window(start=self.window_start, end=self.window_end),
+            notice_quiet=timedelta(hours=self.notice_quiet_hours),
+        )
