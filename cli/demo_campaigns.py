@@ -27,7 +27,7 @@ from campaigns import (
 from campaigns.model import INBOUND, MESSAGES
 from cli.context import console
 from cli.demo_chat import run_chat
-from cli.local_stack import local_stack
+from cli.local_stack import LocalStack
 from core import RESIDENT_TZ, create_redis, load_settings
 from ledger import Resident
 from worker import build_worker
@@ -35,17 +35,18 @@ from worker import build_worker
 _R = cast(sa.Table, Resident.__table__)
 
 
-async def run_campaigns(engine: AsyncEngine, workdir: Path, day: date) -> None:
+async def run_campaigns(engine: AsyncEngine, stack: LocalStack, day: date) -> None:
     """Launch a campaign per template, send through the stand-ins, wait for the receipts."""
     # The demo sends at 10:00 of the demo day, inside every window, whenever it is run.
     clock_at = datetime.combine(day, time(10, 0), tzinfo=RESIDENT_TZ).astimezone(UTC)
     await _link_some_telegram(engine)
     registry = TemplateRegistry.load()
     redis = create_redis(load_settings().redis_url)
-    async with local_stack(engine, workdir / "gateways") as stack:
+    try:
         console.print(
             f"[bold]4. 启动网关模拟器 / Gateway stand-ins[/]  阿里云 {stack.urls['aliyun']}  "
-            f"腾讯云 {stack.urls['tencent']}  Telegram {stack.urls['telegram']}"
+            f"腾讯云 {stack.urls['tencent']}  Telegram {stack.urls['telegram']}  "
+            f"台账系统 / ledger system {stack.ledger_url}"
         )
         console.print(
             f"[bold]5. 每个种子人群一个活动 / One campaign per seed segment[/]"
@@ -107,7 +108,8 @@ async def run_campaigns(engine: AsyncEngine, workdir: Path, day: date) -> None:
         await _report(engine, ids, clock_at, stack.logs)
         await _report_questions(engine)
         await run_chat(engine, redis, stack)
-    await redis.aclose()
+    finally:
+        await redis.aclose()
 
 
 async def _link_some_telegram(engine: AsyncEngine) -> None:

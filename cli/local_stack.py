@@ -2,8 +2,11 @@
 
 `local_stack` starts, on free local ports, the service's web app (receipts and replies) and
 stand-ins of Alibaba Cloud SMS, Tencent Cloud SMS and the Telegram Bot API that call it back,
-and answers the `GatewaySettings` pointing the service's channels at them. The demo and the
-end-to-end tests use it; nothing in it is faked on our side of the network edge.
+and answers the `GatewaySettings` pointing the service's channels at them. It also starts the
+ledger system's stand-in (the outbox relay's webhook, `ledger_url`, signed with
+`LEDGER_SECRET`); given a ledger-role API token, it mounts the REST API on the web app and the
+stand-in pushes status changes to /api/v1/ledger/status-changes with that token. The demo and
+the end-to-end tests use it; nothing in it is faked on our side of the network edge.
 """
 
 from __future__ import annotations
@@ -20,19 +23,24 @@ from campaigns import CampaignCallbacks, Renderer, TemplateRegistry, transaction
 from channels import GatewaySettings
 from channels.sandbox import (
     Faults,
+    LedgerSandboxConfig,
     ReceiptOptions,
     SandboxConfig,
     TelegramSandboxConfig,
+    create_ledger_app,
     create_sms_app,
     create_telegram_app,
     serve,
 )
-from web import create_app
+from channels.sandbox.ledger import LEDGER_SANDBOX, LedgerSandbox
+from outbox import RelaySettings
+from web import add_api, create_app
 from web.providers import all_providers
 
 BOT_TOKEN = "7000000001:sandbox-token"  # noqa: S105 - the stand-in's bot token
 KEY, SECRET = "sandbox-key", "sandbox-secret"  # the stand-ins' credentials
 TENCENT_APP_ID = "1400000001"
+LEDGER_SECRET = "sandbox-ledger-secret"  # noqa: S105 - the ledger stand-in's HMAC secret
 
 
 @dataclass(slots=True)
@@ -41,7 +49,18 @@ class LocalStack:
     urls: dict[str, str]  # provider -> stand-in base URL
     logs: dict[str, Path]  # provider -> JSONL log of accepted messages
     gateways: GatewaySettings
+    ledger: LedgerSandbox  # the ledger system's stand-in (reads `seen`, `core.stats`)
+    ledger_url: str  # its webhook, where the outbox relay posts
     faults: dict[str, Faults] = field(default_factory=dict)
+
+    def relay_settings(self, **overrides: object) -> RelaySettings:
+        """Settings of an outbox relay that posts to the ledger stand-in."""
+        values: dict[str, object] = {
+            "webhook_url": self.ledger_url,
+            "webhook_secret": LEDGER_SECRET,
+            **overrides,
+        }
+        return RelaySettings.model_validate(values)
 
 
 def approved_templates(provider: str) -> tuple[dict[str, str], set[str]]:
@@ -71,9 +90,12 @@ async def local_stack(
     receipts: ReceiptOptions | None = None,
     seed: int | None = 7,
     rates: dict[str, float] | None = None,
+    ledger_token: str | None = None,
 ) -> AsyncIterator[LocalStack]:
     async with AsyncExitStack() as stack:
         app = create_app(CampaignCallbacks(engine), providers=all_providers())
+        if ledger_token is not None:
+            add_api(app, engine)
         runner = await serve(app, "127.0.0.1", 0)
         stack.push_async_callback(runner.cleanup)
         web_url = _url(runner)
@@ -113,6 +135,18 @@ async def local_stack(
         urls["telegram"] = _url(telegram_runner)
         logs["telegram"] = workdir / "telegram.jsonl"
 
+        ledger_config = LedgerSandboxConfig(
+            secret=LEDGER_SECRET,
+            sandbox=SandboxConfig(provider="ledger", log_path=workdir / "ledger.jsonl", seed=seed),
+            push_url=f"{web_url}/api/v1/ledger/status-changes" if ledger_token else None,
+            push_token=ledger_token,
+        )
+        ledger_app = create_ledger_app(ledger_config)
+        ledger_runner = await serve(ledger_app, "127.0.0.1", 0)
+        stack.push_async_callback(ledger_runner.cleanup)
+        ledger_url = f"{_url(ledger_runner)}/webhook"
+        faults["ledger"] = ledger_config.sandbox.faults
+
         rate = rates or {}
         gateways = GatewaySettings(
             public_base_url=web_url,
@@ -130,7 +164,9 @@ async def local_stack(
             telegram_rate=rate.get("telegram", 25.0),
             gateway_timeout=5.0,
         )
-        yield LocalStack(web_url, urls, logs, gateways, faults)
+        yield LocalStack(
+            web_url, urls, logs, gateways, ledger_app[LEDGER_SANDBOX], ledger_url, faults
+        )
 
 
 def _url(runner: web.AppRunner) -> str:
