@@ -1,0 +1,48 @@
+"""Shared pieces of the operations tests (no tests here): a database one migration behind,
+SMS stand-ins on free ports."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from alembic import command
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from channels.sandbox import SandboxConfig, create_sms_app, serve
+from core import upgrade_to_head
+from core.migrate import alembic_config
+
+
+def head_revision() -> str:
+    return str(ScriptDirectory.from_config(alembic_config()).get_current_head())
+
+
+@asynccontextmanager
+async def one_revision_behind(engine: AsyncEngine) -> AsyncIterator[str]:
+    """The database downgraded by one migration (its revision yielded), upgraded back after:
+    the PostgreSQL database is shared by the session's tests."""
+
+    def _downgrade(connection: Connection) -> None:
+        command.downgrade(alembic_config(connection), "-1")
+
+    async with engine.begin() as connection:
+        await connection.run_sync(_downgrade)
+    previous = ScriptDirectory.from_config(alembic_config()).get_revision(head_revision())
+    assert previous is not None
+    try:
+        yield str(previous.down_revision)
+    finally:
+        await upgrade_to_head(engine)
+
+
+@asynccontextmanager
+async def sms_stand_in(config: SandboxConfig) -> AsyncIterator[str]:
+    """An SMS stand-in of config.provider on a free localhost port; its base URL."""
+    runner = await serve(create_sms_app(config.provider, config), "127.0.0.1", 0)
+    try:
+        yield f"http://127.0.0.1:{runner.addresses[0][1]}"
+    finally:
+        await runner.cleanup()
