@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import cast
@@ -18,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from campaigns import (
     CampaignComposer,
     TemplateRegistry,
+    Triage,
     campaign_status,
     create_campaign,
     launch_campaign,
@@ -33,6 +35,21 @@ from ledger import Resident
 from worker import build_worker
 
 _R = cast(sa.Table, Resident.__table__)
+
+#: In the demo, one resident in this many who got an SMS writes back.
+_REPLY_EVERY = 40
+#: What they write: questions the knowledge base answers, ones it does not, and a stop.
+_RESIDENT_REPLIES = (
+    "我断缴了还能补吗",
+    "灵活就业养老保险一年交多少钱",
+    "在外地打工，能在老家交养老保险吗",
+    "交满15年以后还用交吗",
+    "TD",
+    "城乡居民医保什么时候交",
+    "我家房子拆迁的补偿款什么时候发",
+    "退休以后每个月能领多少",
+    "好的，谢谢",
+)
 
 
 async def run_campaigns(engine: AsyncEngine, stack: LocalStack, day: date) -> None:
@@ -98,15 +115,14 @@ async def run_campaigns(engine: AsyncEngine, stack: LocalStack, day: date) -> No
         async with build_worker(engine, redis, stack.gateways, clock=lambda: clock_at) as worker:
             stop = asyncio.Event()
             task = asyncio.create_task(worker.dispatcher.run(stop))
-            for _ in range(600):
-                await worker.upkeep.run_all_once()
-                if await _settled(engine, clock_at):
-                    break
-                await asyncio.sleep(0.1)
+            await _drain(worker.upkeep.run_all_once, engine, clock_at)
+            # Some of those reached write back, as residents do: the answers go out in turn.
+            replied = await _residents_write_back(engine, stack)
+            await _drain(worker.upkeep.run_all_once, engine, clock_at)
             stop.set()
             await task
         await _report(engine, ids, clock_at, stack.logs)
-        await _report_questions(engine)
+        await _report_questions(engine, replied)
         await run_chat(engine, redis, stack)
     finally:
         await redis.aclose()
@@ -126,6 +142,57 @@ async def _link_some_telegram(engine: AsyncEngine) -> None:
                 .values(telegram_chat_id=bindparam("chat")),
                 chats,
             )
+
+
+async def _drain(
+    upkeep: Callable[[], Awaitable[object]], engine: AsyncEngine, now: datetime
+) -> None:
+    """Run the worker's upkeep until every message due by `now` is final (at most a minute)."""
+    for _ in range(600):
+        await upkeep()
+        if await _settled(engine, now):
+            return
+        await asyncio.sleep(0.1)
+
+
+async def _residents_write_back(engine: AsyncEngine, stack: LocalStack) -> int:
+    """One resident in `_REPLY_EVERY` who got an SMS answers it through the gateway.
+
+    The replies go to the Alibaba Cloud stand-in, which pushes them to the service's callback
+    like the real gateway; returns once the service has recorded all of them.
+    """
+    async with engine.connect() as connection:
+        before = (await connection.execute(select(func.count()).select_from(INBOUND))).scalar_one()
+        phones: list[str] = list(
+            (
+                await connection.execute(
+                    select(MESSAGES.c.address)
+                    .where(
+                        (MESSAGES.c.provider == "aliyun")
+                        & (MESSAGES.c.status == "delivered")
+                        & (MESSAGES.c.id % _REPLY_EVERY == 0)
+                    )
+                    .distinct()
+                    .order_by(MESSAGES.c.address)
+                )
+            )
+            .scalars()
+            .all()
+        )
+    async with aiohttp.ClientSession() as http:
+        for i, phone in enumerate(phones):
+            text = _RESIDENT_REPLIES[i % len(_RESIDENT_REPLIES)]
+            async with http.post(
+                f"{stack.urls['aliyun']}/_sandbox/inbound", json={"from": phone, "text": text}
+            ) as response:
+                response.raise_for_status()
+    for _ in range(600):
+        async with engine.connect() as connection:
+            now = (await connection.execute(select(func.count()).select_from(INBOUND))).scalar_one()
+        if now - before >= len(phones):
+            break
+        await asyncio.sleep(0.1)
+    return len(phones)
 
 
 async def _settled(engine: AsyncEngine, now: datetime) -> bool:
@@ -183,28 +250,46 @@ async def _report(
     )
 
 
-async def _report_questions(engine: AsyncEngine) -> None:
-    """What became of the residents' SMS questions: answered by SMS, or waiting for staff."""
+async def _report_questions(engine: AsyncEngine, replied: int) -> None:
+    """What became of the residents' SMS replies: stops, questions answered or left for staff."""
     async with engine.connect() as connection:
         rows = (
             await connection.execute(
-                select(INBOUND.c.id, INBOUND.c.triage, INBOUND.c.entry_id, MESSAGES.c.body)
+                select(INBOUND.c.kind, INBOUND.c.triage, INBOUND.c.text, MESSAGES.c.body)
                 .select_from(
                     INBOUND.outerjoin(MESSAGES, MESSAGES.c.id == INBOUND.c.reply_message_id)
                 )
-                .where(INBOUND.c.kind == "question")
                 .order_by(INBOUND.c.id)
             )
         ).all()
+    outcomes: Counter[str] = Counter()
+    example = None
     for row in rows:
-        outcome = {
-            "answered": "已短信自动答复 / answered by SMS",
-            "abstained": "没把握，转工作人员 / handed to staff",
-            "estimate": "需个人测算，转工作人员 / needs an estimate: staff",
-        }.get(row.triage or "", row.triage or "待处理 / waiting")
-        console.print(
-            f"   居民提问 {row.id} / question {row.id}: {outcome}（{row.entry_id or '-'}）",
-            highlight=False,
-        )
-        if row.body:
-            console.print(f"   回复短信 / reply SMS: {row.body}", highlight=False)
+        key = "opt_out" if row.kind == "opt_out" else (row.triage or "waiting")
+        outcomes[key] += 1
+        if example is None and row.triage == "answered" and row.body:
+            example = row
+    console.print(
+        f"   居民回复短信 {len(rows):,} 条（活动后 {replied:,}）/ "
+        f"SMS replies from residents ({replied:,} after the campaigns):",
+        highlight=False,
+    )
+    for key, label in _OUTCOMES.items():
+        if outcomes[key]:
+            console.print(f"     {label}: {outcomes[key]:,}", highlight=False)
+    if example is not None:
+        console.print(f"   例 / e.g. 居民问 resident asks: {example.text}", highlight=False)
+        console.print(f"   自动回复短信 / reply SMS: {example.body}", highlight=False)
+
+
+_OUTCOMES = {
+    Triage.ANSWERED.value: "已短信自动答复 / answered by SMS",
+    Triage.ABSTAINED.value: "没把握，转工作人员 / not sure: handed to staff",
+    Triage.ESTIMATE.value: "需个人测算，转工作人员 / needs a personal estimate: staff",
+    Triage.TOO_LONG.value: "答复太长，转工作人员 / answer too long: staff",
+    Triage.NOT_A_QUESTION.value: "不是提问，无需答复 / not a question: no reply",
+    Triage.UNKNOWN_SENDER.value: "号码不在台账，转工作人员 / unknown number: staff",
+    Triage.SUPPRESSED.value: "已退订者来信，转工作人员 / from a stopped number: staff",
+    "opt_out": "退订 / opted out",
+    "waiting": "待处理 / waiting",
+}

@@ -92,6 +92,9 @@ async def local_stack(
     rates: dict[str, float] | None = None,
     ledger_token: str | None = None,
 ) -> AsyncIterator[LocalStack]:
+    # Each stand-in's JSONL log records this stack's run alone (the stand-ins append).
+    for name in (*sms_providers, "telegram", "ledger"):
+        (workdir / f"{name}.jsonl").unlink(missing_ok=True)
     async with AsyncExitStack() as stack:
         app = create_app(CampaignCallbacks(engine), providers=all_providers())
         if ledger_token is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -226,3 +227,8 @@ def test_demo_runs_end_to_end(tmp_path: Path) -> None:
     assert "养老金估算" in out
     assert "the bot did not answer" not in out
     assert "no such button" not in out
+    # Residents reached by SMS write back through the gateway; the service answers by SMS.
+    replies = re.search(r"居民回复短信 ([\d,]+) 条（活动后 ([\d,]+)）", out)
+    assert replies is not None, out
+    assert int(replies.group(2).replace(",", "")) > 0
+    assert "已短信自动答复 / answered by SMS" in out
