@@ -31,6 +31,7 @@ from channels.base import (
     Unknown,
 )
 from channels.factory import build_channels, unusable_check
+from channels.probe import GatewayProbe, probe_gateway
 from channels.settings import GatewaySettings
 
 if TYPE_CHECKING:
@@ -44,6 +45,7 @@ __all__ = [
     "DeliveryState",
     "Failed",
     "Found",
+    "GatewayProbe",
     "GatewaySettings",
     "Inbound",
     "LookupResult",
@@ -57,6 +59,7 @@ __all__ = [
     "Unknown",
     "aliyun",
     "build_channels",
+    "probe_gateway",
     "telegram_bot",
     "tencent",
     "twilio",

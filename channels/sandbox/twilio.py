@@ -7,6 +7,8 @@ Routes (as https://api.twilio.com serves them, HTTP Basic auth with AccountSid:A
 - `GET /2010-04-01/Accounts/{AccountSid}/Messages.json` — the message list, newest first,
   filtered by To, From, DateSent / DateSent< / DateSent>, paged by PageSize and Page.
 - `GET /2010-04-01/Accounts/{AccountSid}/Messages/{Sid}.json` — one message.
+- `GET /2010-04-01/Accounts/{AccountSid}.json` — the Account resource (status `active`): the
+  harmless authenticated call `outreach doctor` makes to check the credentials.
 Credentials are `SandboxConfig.key` (the AccountSid) and `.secret` (the auth token); receipts go
 to each message's StatusCallback (or `config.callback_url`) and replies to `config.reply_url`,
 signed with the auth token. Faults, per-number limits and the JSONL log come from SandboxCore.
@@ -30,6 +32,7 @@ from channels.sandbox.twilio_store import (
     MessageStore,
     StoredMessage,
     new_sid,
+    rfc2822,
 )
 
 CORE_KEY = web.AppKey("twilio_core", SandboxCore)
@@ -37,6 +40,8 @@ STORE_KEY = web.AppKey("twilio_store", MessageStore)
 
 _PREFIX = f"/{API_VERSION}/Accounts/{{account}}"
 _MAX_PAGE_SIZE = 1000
+#: When the stand-in's account was "created" (its Account resource's date_created).
+_STARTED = datetime(2015, 7, 30, 20, 0, tzinfo=UTC)
 
 
 def create_app(config: SandboxConfig) -> web.Application:
@@ -56,6 +61,7 @@ def create_app(config: SandboxConfig) -> web.Application:
     app.router.add_post(f"{_PREFIX}/Messages.json", handlers.create)
     app.router.add_get(f"{_PREFIX}/Messages.json", handlers.list_messages)
     app.router.add_get(f"{_PREFIX}/Messages/{{sid}}.json", handlers.fetch)
+    app.router.add_get(f"{_PREFIX}.json", handlers.account)
     core.install(app)
     return app
 
@@ -187,6 +193,39 @@ class _Handlers:
         if message is None or message.account_sid != self.config.key:
             return error(404, 20404, f"The requested resource {request.path} was not found")
         return web.json_response(message.resource(), headers={"Twilio-Request-Id": new_sid("RQ")})
+
+    async def account(self, request: web.Request) -> web.StreamResponse:
+        """The Account resource, as GET /2010-04-01/Accounts/{AccountSid}.json answers it."""
+        fault, early = await self._gate(request)
+        if early is not None:
+            return early
+        if fault is Fault.TIMEOUT_AFTER_ACCEPT:
+            await self.core.stall()
+        sid = self.config.key
+        uri = f"/{API_VERSION}/Accounts/{sid}"
+        created = rfc2822(_STARTED)
+        body = {
+            "auth_token": self.config.secret,
+            "date_created": created,
+            "date_updated": created,
+            "friendly_name": "Sandbox account",
+            "owner_account_sid": sid,
+            "sid": sid,
+            "status": "active",
+            "subresource_uris": {
+                name: f"{uri}/{path}.json"
+                for name, path in (
+                    ("addresses", "Addresses"),
+                    ("calls", "Calls"),
+                    ("incoming_phone_numbers", "IncomingPhoneNumbers"),
+                    ("messages", "Messages"),
+                    ("balance", "Balance"),
+                )
+            },
+            "type": "Full",
+            "uri": f"{uri}.json",
+        }
+        return web.json_response(body, headers={"Twilio-Request-Id": new_sid("RQ")})
 
     async def list_messages(self, request: web.Request) -> web.StreamResponse:
         fault, early = await self._gate(request)

@@ -4,14 +4,21 @@ SMS stand-ins on free ports."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
+from aiohttp import web
 from alembic import command
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from channels.sandbox import SandboxConfig, create_sms_app, serve
+from channels.sandbox import (
+    SandboxConfig,
+    TelegramSandboxConfig,
+    create_sms_app,
+    create_telegram_app,
+    serve,
+)
 from core import upgrade_to_head
 from core.migrate import alembic_config
 
@@ -39,10 +46,20 @@ async def one_revision_behind(engine: AsyncEngine) -> AsyncIterator[str]:
 
 
 @asynccontextmanager
-async def sms_stand_in(config: SandboxConfig) -> AsyncIterator[str]:
-    """An SMS stand-in of config.provider on a free localhost port; its base URL."""
-    runner = await serve(create_sms_app(config.provider, config), "127.0.0.1", 0)
+async def served(app: web.Application) -> AsyncIterator[str]:
+    """`app` on a free localhost port; its base URL."""
+    runner = await serve(app, "127.0.0.1", 0)
     try:
         yield f"http://127.0.0.1:{runner.addresses[0][1]}"
     finally:
         await runner.cleanup()
+
+
+def sms_stand_in(config: SandboxConfig) -> AbstractAsyncContextManager[str]:
+    """An SMS stand-in of config.provider on a free localhost port; its base URL."""
+    return served(create_sms_app(config.provider, config))
+
+
+def telegram_stand_in(config: TelegramSandboxConfig) -> AbstractAsyncContextManager[str]:
+    """The Bot API stand-in on a free localhost port; its base URL."""
+    return served(create_telegram_app(config))
