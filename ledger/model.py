@@ -55,7 +55,10 @@ class Resident(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
-    __table_args__ = (Index("ix_residents_township_village", "township", "village"),)
+    __table_args__ = (
+        Index("ix_residents_township_village", "township", "village"),
+        Index("ix_residents_phone", "phone"),  # an SMS reply finds its resident by number
+    )
 
 
 #: Columns an import writes (everything but the key and the bookkeeping timestamps).
