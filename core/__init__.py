@@ -3,7 +3,13 @@
 from core.clock import RESIDENT_TZ, stored_utc, today
 from core.database import Base, create_engine, create_session_factory, is_sqlite
 from core.errors import BilingualError
-from core.logging import configure_logging, get_logger, mask_processor
+from core.logging import (
+    configure_logging,
+    get_logger,
+    mask_processor,
+    resident_ref,
+    run_bound,
+)
 from core.loop import run_loop
 from core.masking import mask_id_number, mask_phone, mask_text
 from core.migrate import upgrade_to_head
@@ -30,6 +36,8 @@ __all__ = [
     "mask_phone",
     "mask_processor",
     "mask_text",
+    "resident_ref",
+    "run_bound",
     "run_loop",
     "stored_utc",
     "today",

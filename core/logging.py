@@ -1,20 +1,62 @@
-"""structlog configuration: one line per unit of work, personal identifiers always masked."""
+"""structlog configuration: one line per unit of work, personal identifiers always masked.
+
+Every line goes through one handler on stderr: structlog's own events and the standard-library
+logging of libraries (aiohttp, aiogram, SQLAlchemy, APScheduler, Alembic, asyncio, warnings,
+uncaught exceptions), with the same timestamp (ISO, UTC), level, logger name and masking. JSON
+lines when stderr is not a terminal (`LOG_FORMAT=auto`, as in production) or `LOG_FORMAT=json`;
+a readable console rendering in a terminal or with `LOG_FORMAT=console`.
+
+Context: the ids of the unit of work at hand (campaign_id, message_id, event ids, the Telegram
+update_id, the resident as a masked ID number) are bound with `structlog.contextvars` where that
+work happens, and appear on every line logged inside it.
+"""
 
 from __future__ import annotations
 
 import logging
+import re
 import sys
-from collections.abc import Mapping, MutableMapping
-from typing import Any
+import threading
+from collections.abc import Awaitable, Mapping, MutableMapping
+from types import TracebackType
+from typing import Any, TypeVar
+from urllib.parse import unquote
 
 import structlog
 
-from core.masking import mask_text
+from core.masking import mask_id_number, mask_text
+
+T = TypeVar("T")
+
+#: A percent-encoded byte ("%20", "%2B"): a request line or URL in a library's log may hide a
+#: phone behind one ("?to=%2013812345678", where the digits touch the escape's own digits).
+_PERCENT = re.compile(r"%[0-9A-Fa-f]{2}")
+
+#: Libraries whose chatter below these levels is noise or worse: SQLAlchemy logs every statement
+#: with its parameters at INFO, aiosqlite every call at DEBUG, APScheduler's executor each run
+#: of a job, Alembic its dialect on every command. Above them they use the same handler,
+#: formatter and masking as everything else.
+LIBRARY_FLOORS: dict[str, int] = {
+    "sqlalchemy": logging.WARNING,
+    "aiosqlite": logging.WARNING,
+    "alembic": logging.WARNING,
+    "apscheduler.executors": logging.WARNING,
+}
+
+
+def _mask_str(value: str) -> str:
+    if "%" in value and _PERCENT.search(value):
+        decoded = unquote(value)
+        masked = mask_text(decoded)
+        if masked != decoded:
+            # An identifier shows once decoded: log the decoded text, masked.
+            return masked
+    return mask_text(value)
 
 
 def _mask(value: Any) -> Any:
     if isinstance(value, str):
-        return mask_text(value)
+        return _mask_str(value)
     if isinstance(value, Mapping):
         # Keys too: a dict of errors keyed by ID number is a natural thing to log.
         return {_mask(k): _mask(v) for k, v in value.items()}
@@ -32,7 +74,7 @@ def _mask(value: Any) -> Any:
             return mask_text(str(int(value)))
         return value
     # Anything else is rendered through repr by both renderers: mask that text now.
-    return mask_text(repr(value))
+    return _mask_str(repr(value))
 
 
 def mask_processor(
@@ -40,8 +82,26 @@ def mask_processor(
 ) -> MutableMapping[str, Any]:
     """Mask ID numbers and phones in the event and every bound value, however nested."""
     for key, value in list(event_dict.items()):
+        if key == "_record":  # the stdlib record travels along; it is never rendered
+            continue
         event_dict[key] = _mask(value)
     return event_dict
+
+
+def resident_ref(resident_id: str | None) -> str | None:
+    """How a resident appears in log context: the masked ID number (residents have no other
+    key), the same text the masking would make of the raw one."""
+    return None if resident_id is None else mask_id_number(resident_id)
+
+
+async def run_bound(work: Awaitable[T], **context: Any) -> T:
+    """Await `work` with `context` (ids of the unit of work) on every line it logs.
+
+    For work started as a task (asyncio.gather, create_task): the binding lives in that
+    task's context only, so concurrent units of work never see each other's ids.
+    """
+    with structlog.contextvars.bound_contextvars(**context):
+        return await work
 
 
 class _CurrentStderr:
@@ -56,25 +116,71 @@ class _CurrentStderr:
         sys.stderr.flush()
 
 
+def _is_console_stream(handler: logging.Handler) -> bool:
+    stream = getattr(handler, "stream", None)
+    return type(handler) is logging.StreamHandler and stream in {
+        sys.stderr,
+        sys.stdout,
+        sys.__stderr__,
+        sys.__stdout__,
+    }
+
+
+def _adopt_library_handlers() -> None:
+    """Libraries that print through their own stderr handler (jieba does) go through ours."""
+    for logger in list(logging.root.manager.loggerDict.values()):
+        if not isinstance(logger, logging.Logger):
+            continue
+        for handler in [h for h in logger.handlers if _is_console_stream(h)]:
+            logger.removeHandler(handler)
+        logger.propagate = True
+
+
+def _log_uncaught(
+    kind: type[BaseException], error: BaseException, tb: TracebackType | None
+) -> None:
+    if issubclass(kind, KeyboardInterrupt):
+        sys.__excepthook__(kind, error, tb)
+        return
+    logging.getLogger("uncaught").critical("uncaught_exception", exc_info=(kind, error, tb))
+
+
+def _log_uncaught_in_thread(args: threading.ExceptHookArgs) -> None:
+    if args.exc_value is None or issubclass(args.exc_type, SystemExit):
+        return
+    logging.getLogger("uncaught").critical(
+        "uncaught_exception_in_thread",
+        exc_info=(args.exc_type, args.exc_value, args.exc_traceback),
+    )
+
+
 def configure_logging(level: str = "INFO", fmt: str = "auto") -> None:
     """Route structlog and stdlib logging to stderr; JSON unless stderr is a terminal."""
-    use_json = fmt == "json" or (fmt == "auto" and not sys.stderr.isatty())
+    terminal = sys.stderr.isatty()
+    use_json = fmt == "json" or (fmt == "auto" and not terminal)
     renderer: Any = (
         structlog.processors.JSONRenderer(ensure_ascii=False)
         if use_json
-        else structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
+        else structlog.dev.ConsoleRenderer(colors=terminal)
     )
     shared: list[Any] = [
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
+        structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         structlog.processors.format_exc_info,
         mask_processor,
     ]
     structlog.configure(
-        processors=[*shared, renderer],
-        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
-        logger_factory=structlog.PrintLoggerFactory(file=_CurrentStderr()),  # type: ignore[arg-type]
+        processors=[
+            structlog.stdlib.filter_by_level,
+            structlog.stdlib.PositionalArgumentsFormatter(),
+            structlog.processors.StackInfoRenderer(),
+            *shared,
+            structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+        ],
+        wrapper_class=structlog.stdlib.BoundLogger,
+        logger_factory=structlog.stdlib.LoggerFactory(),
         cache_logger_on_first_use=False,
     )
     handler = logging.StreamHandler(_CurrentStderr())
@@ -84,9 +190,16 @@ def configure_logging(level: str = "INFO", fmt: str = "auto") -> None:
             foreign_pre_chain=shared,
         )
     )
+    threshold = logging.getLevelName(level.upper())
     root = logging.getLogger()
     root.handlers[:] = [handler]
-    root.setLevel(logging.WARNING)
+    root.setLevel(threshold)
+    for name, floor in LIBRARY_FLOORS.items():
+        logging.getLogger(name).setLevel(max(threshold, floor))
+    _adopt_library_handlers()
+    logging.captureWarnings(True)
+    sys.excepthook = _log_uncaught
+    threading.excepthook = _log_uncaught_in_thread
 
 
 def get_logger(name: str | None = None) -> structlog.stdlib.BoundLogger:

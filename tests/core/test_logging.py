@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
 from datetime import date
 from typing import Any, NamedTuple
 
@@ -30,16 +29,7 @@ class Contact(NamedTuple):
     phone: str
 
 
-@pytest.fixture(autouse=True)
-def _restore_logging() -> Iterator[None]:
-    """Put structlog, bound context and the root logger back as they were after each test."""
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    yield
-    structlog.reset_defaults()
-    structlog.contextvars.clear_contextvars()
-    root.handlers[:] = handlers
-    root.setLevel(level)
+pytestmark = pytest.mark.usefixtures("restore_logging")
 
 
 @pytest.fixture
@@ -213,3 +203,49 @@ def test_spreadsheet_floats_and_objects_are_masked() -> None:
     assert "IdNumber(" in event["who"]
     assert number not in event["who"]
     assert number[:4] + "*" * 10 + number[-4:] in event["who"]
+
+
+def _dial() -> None:
+    raise ConnectionError("line busy")  # 13812345678: the traceback prints this source line
+
+
+def test_traceback_source_lines_causes_and_groups_are_masked(
+    json_logs: pytest.CaptureFixture[str],
+) -> None:
+    """Not only the exception's message: the source lines a traceback quotes, the causes it
+    chains and every exception of a group are masked."""
+    _configure()
+    try:
+        try:
+            _dial()
+        except ConnectionError as cause:
+            raise ExceptionGroup(
+                f"batch for {ID}", [ValueError(OTHER_PHONE), KeyError({"id": ID_X})]
+            ) from cause
+    except ExceptionGroup:
+        get_logger().exception("send_failed")
+    err, (line,) = _lines(json_logs)
+    _assert_clean(err)
+    text = line["exception"]
+    assert f"# {PHONE_MASKED}: the traceback prints this source line" in text
+    assert "ConnectionError: line busy" in text
+    assert f"batch for {ID_MASKED}" in text
+    assert f"ValueError: {OTHER_PHONE_MASKED}" in text
+    assert ID_X_MASKED in text
+
+
+def test_percent_encoded_identifiers_are_masked() -> None:
+    """A URL in a log line hides a phone behind %20 or %2B86 and an ID number behind %22:
+    such text is logged decoded and masked; other percent signs are left alone."""
+    event = mask_processor(
+        None,
+        "info",
+        {
+            "event": f"GET /cb?to=%20{PHONE}&alt=%2B86{OTHER_PHONE}&id=%22{ID}%22",
+            "progress": "50%20 done",
+        },
+    )
+    assert (
+        event["event"] == f'GET /cb?to= {PHONE_MASKED}&alt={OTHER_PHONE_MASKED}&id="{ID_MASKED}"'
+    )
+    assert event["progress"] == "50%20 done"
