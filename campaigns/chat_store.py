@@ -25,6 +25,7 @@ from campaigns.sending import suppress_many
 from campaigns.timing import utc_now
 from core import is_sqlite
 from ledger.model import Resident
+from ops.instruments import count_estimate, count_faq_abstained, count_faq_answered
 from pension import Category, Scheme, YearMonth
 
 _R = cast(Table, Resident.__table__)
@@ -179,15 +180,18 @@ class ChatStore:
     async def question_answered(self, chat_id: int, entry: str, confidence: float) -> None:
         data = {"channel": CHANNEL, "entry": entry, "confidence": round(confidence, 3)}
         await self._event(chat_id, EventKind.QUESTION_ANSWERED, data)
+        count_faq_answered(CHANNEL)
 
     async def question_abstained(self, chat_id: int, reason: str, nearest: str | None) -> None:
         data = {"channel": CHANNEL, "reason": reason, "nearest": nearest}
         await self._event(chat_id, EventKind.QUESTION_ABSTAINED, data)
+        count_faq_abstained(CHANNEL, reason)
 
     async def estimate_given(self, chat_id: int, *, prefilled: bool) -> None:
         await self._event(
             chat_id, EventKind.ESTIMATE_GIVEN, {"channel": CHANNEL, "prefilled": prefilled}
         )
+        count_estimate(CHANNEL, prefilled=prefilled)
 
     async def estimate_inputs(self, chat_id: int) -> StoredEstimateInputs | None:
         """The inputs an outreach message would use for the chat's resident (personal_estimate)."""

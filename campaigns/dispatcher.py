@@ -38,6 +38,7 @@ from campaigns.stream import Delivery
 from campaigns.timing import next_open, utc_now
 from channels.base import Channel, Failed, Outbound, RetryLater, SendResult
 from core import BilingualError, get_logger
+from ops.instruments import timed_send
 
 log = get_logger("campaigns.dispatcher")
 
@@ -245,7 +246,8 @@ class Dispatcher:
     ) -> list[Outcome]:
         async with self._inflight:
             await gateway.gate.wait_for(len(items))
-            results = await gateway.channel.send([outbound for _, outbound, _ in items])
+            with timed_send(provider):
+                results = await gateway.channel.send([outbound for _, outbound, _ in items])
         await self._watch_health(provider, gateway, results)
         return [
             Outcome(message, provider, result, body=outbound.text, parts=rendered.parts)

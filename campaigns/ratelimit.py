@@ -27,6 +27,8 @@ from typing import Any, Final
 from redis.asyncio import Redis
 from redis.exceptions import NoScriptError
 
+from ops.instruments import observe_rate_wait
+
 # KEYS[1] the bucket; ARGV rate (tokens a second), burst, wanted, longest wait in seconds.
 # 'tokens' may fall below 0: the debt of grants not yet paid for by the refill. Answers
 # strings, because a Lua number returned to Redis loses its fraction: granted (all or 0),
@@ -154,6 +156,11 @@ class TokenBucket:
         self.max_wait = max_wait
 
     @property
+    def gateway(self) -> str:
+        """The gateway the bucket limits: the last part of its key (`outreach:rate:aliyun`)."""
+        return self.key.rsplit(":", 1)[-1]
+
+    @property
     def unlimited(self) -> bool:
         """Whether this bucket grants everything (rate 0 or None)."""
         return self.rate == 0.0
@@ -181,6 +188,7 @@ class TokenBucket:
                 await asyncio.sleep(grant.wait)
                 slept += grant.wait
             if grant.granted == n:
+                observe_rate_wait(self.gateway, slept)
                 return slept
 
     async def reset(self) -> None:

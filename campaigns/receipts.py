@@ -29,6 +29,7 @@ from campaigns.timing import utc_now
 from channels.base import Inbound, Receipt
 from core import in_transaction, is_sqlite
 from ledger import Resident
+from ops.instruments import count_receipts
 
 _M = MESSAGES
 _R = Resident.__table__
@@ -61,24 +62,32 @@ async def apply_receipts(
     racing the record (which would then lose the provider id, body and send time).
     """
 
+    outcomes: list[tuple[str, str, str]] = []  # (provider, state, outcome), for metrics
+
     async def work(connection: AsyncConnection) -> ReceiptCounts:
         counts = ReceiptCounts()
+        outcomes.clear()  # a retried transaction starts over
         found: list[tuple[Row[Any], Receipt]] = []
         for receipt in receipts:
             row = await _find(connection, receipt)
             if row is None or row.status == MessageStatus.SENDING.value:
                 counts.unmatched += 1
+                outcomes.append((receipt.provider, receipt.state, "unmatched"))
             else:
                 found.append((row, receipt))
         found.sort(key=lambda f: int(f[0].id))  # lock order: see `locked_messages`
         for row, receipt in found:
-            if await _apply(connection, row, receipt, now):
+            applied = await _apply(connection, row, receipt, now)
+            if applied:
                 counts.applied += 1
             else:
                 counts.ignored += 1
+            outcomes.append((receipt.provider, receipt.state, "applied" if applied else "ignored"))
         return counts
 
-    return await in_transaction(engine, work, what="receipts")
+    counts = await in_transaction(engine, work, what="receipts")
+    count_receipts(outcomes)
+    return counts
 
 
 async def _apply(

@@ -48,6 +48,7 @@ from campaigns.templates import TemplateRegistry
 from campaigns.timing import utc_now
 from core import get_logger, in_transaction, is_sqlite
 from ledger import Resident
+from ops.instruments import count_faq_abstained, count_faq_answered
 
 log = get_logger("campaigns.replies")
 
@@ -135,6 +136,7 @@ class ReplyDesk:
             outcome = await in_transaction(self.engine, work, what="triage_question")
             if outcome is not None:
                 settled += 1
+                _count_answer(outcome, decision)
                 log.info(
                     "question_triaged",
                     question=question.id,
@@ -168,6 +170,14 @@ class ReplyDesk:
             )
             for r in rows
         ]
+
+
+def _count_answer(triage: Triage, decision: Decision) -> None:
+    """Metrics say what the events say: answered, or abstained when it went to staff."""
+    if triage is Triage.ANSWERED:
+        count_faq_answered("sms")
+    elif triage in HANDED_OFF:
+        count_faq_abstained("sms", decision.reason or "low_confidence")
 
 
 def answer_fits(renderer: Renderer, providers: Sequence[str], address: str, answer: str) -> bool:

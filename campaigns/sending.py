@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -25,6 +26,7 @@ from campaigns.events import EventKind, event_row, write_events
 from campaigns.model import CONTACTS, MESSAGES, SUPPRESSIONS, MessageStatus, locked_messages
 from channels.base import Accepted, ChannelKind, Failed, RetryLater, SendResult, Unknown
 from core import in_transaction, is_sqlite, stored_utc
+from ops.instruments import count_recorded_sends
 
 _M = MESSAGES
 _S = SUPPRESSIONS
@@ -323,6 +325,7 @@ async def record(
     events: list[dict[str, Any]] = []
     opt_outs: list[Outcome] = []
     release: list[Claimed] = []
+    tally: Counter[tuple[str, str]] = Counter()  # (channel, status), for metrics
     for o in outcomes:
         m, r = o.message, o.result
         base = {"mid": m.id, "provider": o.provider, "body": o.body, "parts": o.parts}
@@ -336,6 +339,7 @@ async def record(
                 else EventKind.MESSAGE_SENT
             )
             events.append(_event(kind, now, m, {"provider": o.provider}))
+            tally[m.channel, "delivered" if target is delivered_now else "accepted"] += 1
         elif isinstance(r, RetryLater):
             if r.counts_attempt and m.attempts >= max_attempts:
                 failed.append(
@@ -354,6 +358,7 @@ async def record(
             )
             events.append(_event(EventKind.MESSAGE_RETRY, now, m, {"reason": r.reason}))
             release.append(m)
+            tally[m.channel, "retried"] += 1
         elif isinstance(r, Failed):
             failed.append((o, r.code, r.reason))
             release.append(m)
@@ -362,6 +367,7 @@ async def record(
         elif isinstance(r, Unknown):
             unknown.append({**base, "why": r.reason})
             events.append(_event(EventKind.MESSAGE_UNKNOWN, now, m, {"reason": r.reason}))
+            tally[m.channel, "unknown"] += 1
         counts[type(r).__name__.lower()] = counts.get(type(r).__name__.lower(), 0) + 1
     counts["failed"] = len(failed)
     events.extend(
@@ -470,6 +476,8 @@ async def record(
         await write_events(connection, events)
 
     await in_transaction(engine, write, what="record")
+    tally.update((o.message.channel, "failed") for o, _, _ in failed)
+    count_recorded_sends(tally, exhausted=sum(c == "retries_exhausted" for _, c, _ in failed))
     return counts
 
 

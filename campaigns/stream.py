@@ -31,6 +31,7 @@ from redis.exceptions import ResponseError
 from redis.typing import KeyT, StreamIdT
 
 from core import get_logger
+from ops.instruments import count_dead_letters
 
 #: Replies to residents, notices, promotional messages: lower is served first.
 PRIORITIES: Final = (0, 1, 2)
@@ -319,6 +320,7 @@ class SendQueue:
             await self.dead_letter(
                 Delivery(key, entry_id, "", self._priority_of(key), 1), "entry has no message id"
             )
+        count_dead_letters("send", "malformed_entry", len(entries))
 
     def _priority_of(self, key: str) -> int:
         for priority, name in self._streams.items():

@@ -19,6 +19,7 @@ import aiohttp
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core import get_logger, is_transient
+from ops.instruments import count_outbox, timed_outbox_post
 from outbox.payload import batch_body
 from outbox.settings import RelaySettings
 from outbox.signing import signed_headers
@@ -72,13 +73,16 @@ class Relay:
         if not rows:
             return Pass()
         body = batch_body(self.settings.deployment_id, rows)
-        error = await self._post(body)
+        with timed_outbox_post():
+            error = await self._post(body)
         if error is None:
             await self.store.delivered([row.id for row in rows], self.clock())
             self.delivered += len(rows)
+            count_outbox(delivered=len(rows))
             return Pass(delivered=len(rows))
         dead = await self.store.failed(rows, owner, self.clock(), error, self.backoff, self._rng)
         log.warning("outbox_post_failed", events=len(rows), error=error, dead=dead)
+        count_outbox(retried=len(rows) - dead, dead=dead)
         return Pass(failed=len(rows), dead=dead)
 
     async def _post(self, body: bytes) -> str | None:

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from core import in_transaction
 from ledger import Resident
+from ops.instruments import count_conversions
 from results.changes import Statuses, classify
 from results.model import MARKS
 from results.recording import Found, record
@@ -94,9 +95,11 @@ async def reconcile_statuses(
     total = 0
     for start in range(0, len(changed), _CHUNK):
         chunk = changed[start : start + _CHUNK]
-        total += await in_transaction(
+        converted = await in_transaction(
             engine, partial(_convert, rows=chunk, now=now, window=span), what="reconcile_statuses"
         )
+        count_conversions("import", converted)
+        total += converted
     await in_transaction(engine, _mark_newcomers, what="mark_newcomers")
     return total
 

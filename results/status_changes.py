@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from core import RESIDENT_TZ, BilingualError, in_transaction
 from ledger import PensionScheme, Resident, Status, parse_id_number
 from ledger.identity import IdentityError
+from ops.instruments import count_conversions
 from results.changes import Statuses, classify
 from results.marks import load_marks, save_marks
 from results.model import BATCHES
@@ -173,7 +174,9 @@ async def apply_status_changes(
         )
         return result
 
-    return await in_transaction(engine, work, what="status_changes")
+    result = await in_transaction(engine, work, what="status_changes")
+    count_conversions("api", 0 if result.replayed else result.conversions)
+    return result
 
 
 async def _apply(

@@ -18,6 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from channels.base import CallbackError, Inbound, Receipt
 from core import get_logger
+from ops.instruments import count_callback
 
 log = get_logger("web.callbacks")
 
@@ -82,15 +83,19 @@ def _receipts_handler(spec: ProviderCallbacks) -> Callable[[web.Request], Awaita
             receipts = await parse(request, body)
         except CallbackError as err:
             log.warning("callback_malformed", provider=spec.provider, kind="receipt", why=str(err))
+            count_callback(spec.provider, "receipt", "malformed")
             return spec.malformed.response()
         try:
             unmatched = await request.app[SINK].receipts(receipts)
         except SQLAlchemyError:
             log.exception("callback_store_failed", provider=spec.provider, kind="receipt")
+            count_callback(spec.provider, "receipt", "store_failed")
             return spec.try_again.response()
         if unmatched:
             log.info("receipts_unmatched", provider=spec.provider, count=unmatched)
+            count_callback(spec.provider, "receipt", "retry")
             return spec.try_again.response()
+        count_callback(spec.provider, "receipt", "ok")
         return spec.ok.response()
 
     return handle
@@ -106,12 +111,15 @@ def _replies_handler(spec: ProviderCallbacks) -> Callable[[web.Request], Awaitab
             replies = await parse(request, body)
         except CallbackError as err:
             log.warning("callback_malformed", provider=spec.provider, kind="reply", error=str(err))
+            count_callback(spec.provider, "reply", "malformed")
             return spec.malformed.response()
         try:
             await request.app[SINK].inbound(replies)
         except SQLAlchemyError:
             log.exception("callback_store_failed", provider=spec.provider, kind="reply")
+            count_callback(spec.provider, "reply", "store_failed")
             return spec.try_again.response()
+        count_callback(spec.provider, "reply", "ok")
         return spec.ok.response()
 
     return handle
