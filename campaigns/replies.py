@@ -291,13 +291,15 @@ def _events(
     return events
 
 
-async def _suppressed(connection: AsyncConnection, question: PendingQuestion) -> bool:
+async def _suppressed(
+    connection: AsyncConnection, question: PendingQuestion, channel: str = "sms"
+) -> bool:
     found = (
         await connection.execute(
             select(_S.c.address)
             .where(
                 or_(
-                    _S.c.address == f"sms:{question.sender}",
+                    _S.c.address == f"{channel}:{question.sender}",
                     _S.c.resident_id == question.resident_id,
                 )
             )
@@ -336,9 +338,11 @@ async def _queue_reply(
     variables: Mapping[str, str],
     *,
     occurrence: str | None = None,
+    channel: str = "sms",
 ) -> int | None:
     """The reply's message row (`queued`; the sweep puts it on the replies stream), unique per
-    campaign × resident × occurrence (default `q{question id}`); None when it exists already."""
+    campaign × resident × occurrence (default `q{question id}`); None when it exists already.
+    `channel` "telegram" sends it to the chat the question came from (`question.sender`)."""
     dialect = sqlite if is_sqlite(str(connection.engine.url)) else postgresql
     statement = (
         dialect.insert(_M)
@@ -346,7 +350,7 @@ async def _queue_reply(
             campaign_id=campaign_id,
             occurrence=occurrence or f"q{question.id}",
             resident_id=question.resident_id,
-            channel="sms",
+            channel=channel,
             address=question.sender,
             priority=Priority.REPLY,
             status=MessageStatus.QUEUED.value,

@@ -11,10 +11,13 @@ queued, and a `question_followed_up` event says whether it was (`sent`).
   that the usual machinery sends it once, within the reply window, at REPLY priority, never to
   a suppressed number. The text is made plain (reply_text.plain) but never cut: staff wrote it,
   so one that does not fit the reply's part limit is refused (`StaffReplyError` "too_long").
-- Nothing is queued, and the question is still closed, for a sender who is not a resident of
-  the ledger, for a suppressed number or resident, and for Telegram questions: the reply
-  templates have no Telegram form and the reply campaigns are SMS-only, so staff answer a
-  Telegram hand-off themselves (`reason` "telegram").
+- A question handed off in the Telegram bot: the same template's Telegram form, one `queued`
+  row of channel `telegram` to the chat the question came from, in the same standing campaign
+  (the dispatcher sends a row by its own channel), refused above Telegram's 4,096 characters.
+- Nothing is queued, and the question is still closed, for an SMS sender who is not a resident
+  of the ledger (`reason` "unknown_sender"), for a suppressed number, chat or resident
+  ("suppressed"), and for a Telegram chat not linked to a resident ("not_linked": a message row
+  belongs to a resident; staff see the reason and the bot already pointed the resident to 12333).
 
 The standing campaign keeps the definition the worker gave it (REPLY_* settings); `rules` only
 matter when no answer campaign exists yet.
@@ -43,6 +46,9 @@ from core import BilingualError
 from ledger import Resident
 
 _I = INBOUND
+TELEGRAM = "telegram"
+#: Telegram's limit on one message's text (sendMessage), in characters.
+TELEGRAM_MAX_TEXT = 4096
 _R = Resident.__table__
 _K = CAMPAIGNS
 
@@ -62,7 +68,7 @@ class ReplyOutcome:
     text: str  # the text as queued (plain form of what staff wrote)
     message_id: int | None = None
     campaign_id: int | None = None
-    #: Why nothing was queued: "unknown_sender", "suppressed" or "telegram".
+    #: Why nothing was queued: "unknown_sender", "not_linked" or "suppressed".
     reason: str | None = None
 
 
@@ -94,16 +100,18 @@ async def reply_to_question(
                 f"no open question with id {question_id} (it may be closed already)",
             )
         pending, provider = question
-        if provider == "telegram":
-            reason = "telegram"
-        elif pending.resident_id is None:
-            reason = "unknown_sender"
-        elif await _suppressed(connection, pending):
+        channel = TELEGRAM if provider == TELEGRAM else "sms"
+        if pending.resident_id is None:
+            reason = "not_linked" if channel == TELEGRAM else "unknown_sender"
+        elif await _suppressed(connection, pending, channel):
             reason = "suppressed"
         campaign_id = message_id = None
         if reason is None:
             campaign_id, definition = await _answer_campaign(connection, rules, registry, now)
-            _check_fits(registry, definition, pending.address, body)
+            if channel == TELEGRAM:
+                _check_fits_telegram(registry, pending.address, body)
+            else:
+                _check_fits(registry, definition, pending.address, body)
         closed = await connection.execute(
             update(_I)
             .where(_I.c.id == question_id, _I.c.answered_at.is_(None))
@@ -123,7 +131,12 @@ async def reply_to_question(
         if campaign_id is not None:
             variables = {"address": pending.address, "answer": body}
             message_id = await _queue_reply(
-                connection, campaign_id, pending, variables, occurrence=f"s{question_id}"
+                connection,
+                campaign_id,
+                pending,
+                variables,
+                occurrence=f"s{question_id}",
+                channel=channel,
             )
         sent = message_id is not None
         await write_events(
@@ -222,3 +235,17 @@ def _check_fits(
             f"the reply does not fit in {limit} SMS parts (with greeting and signature): "
             f"shorten it. {err.en}",
         ) from err
+
+
+def _check_fits_telegram(registry: TemplateRegistry, address: str, body: str) -> None:
+    rendered = Renderer(registry).render(
+        ANSWER_TEMPLATE, TELEGRAM, TELEGRAM, {"address": address, "answer": body}
+    )
+    if len(rendered.text) > TELEGRAM_MAX_TEXT:
+        raise StaffReplyError(
+            "too_long",
+            f"答复太长：Telegram 一条消息最多 {TELEGRAM_MAX_TEXT} 个字（含称呼），"
+            f"这条有 {len(rendered.text)} 个字，请缩短后再发。",
+            f"the reply does not fit in one Telegram message ({len(rendered.text)} of at most "
+            f"{TELEGRAM_MAX_TEXT} characters with the greeting): shorten it.",
+        )

@@ -174,11 +174,11 @@ def reply(
 
 #: Why a staff reply was not sent to the resident.
 _NOT_SENT: dict[str | None, tuple[str, str]] = {
-    "suppressed": ("该号码已退订", "the number opted out"),
+    "suppressed": ("该号码或聊天已退订", "the number or chat opted out"),
     "unknown_sender": ("发送者不是台账中的居民", "the sender is not a resident of the ledger"),
-    "telegram": (
-        "Telegram 提问请在机器人之外直接联系居民",
-        "reply to a Telegram question outside the bot",
+    "not_linked": (
+        "该 Telegram 用户未绑定本人信息，无法经机器人答复",
+        "the Telegram chat is not linked to a resident, so the bot cannot carry the reply",
     ),
 }
 

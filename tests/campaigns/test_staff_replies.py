@@ -20,7 +20,7 @@ from campaigns import (
     list_questions,
     reply_to_question,
 )
-from campaigns.model import CAMPAIGNS, EVENTS, INBOUND, MESSAGES
+from campaigns.model import CAMPAIGNS, EVENTS, INBOUND, MESSAGES, SUPPRESSIONS
 from channels.base import Inbound
 from tests.campaigns.residents import add_residents, resident
 
@@ -124,31 +124,79 @@ async def test_a_suppressed_sender_gets_nothing_but_the_question_is_closed(
     }
 
 
-async def test_an_unknown_sender_and_a_telegram_question_are_closed_unsent(
+async def telegram_question(engine: AsyncEngine, chat: str, resident_id: str | None) -> int:
+    """A question handed off in the bot, as ChatStore.hand_off stores it."""
+    async with engine.begin() as c:
+        inserted = await c.execute(
+            insert(INBOUND)
+            .values(
+                provider="telegram",
+                sender=chat,
+                resident_id=resident_id,
+                text=QUESTION,
+                kind="question",
+                received_at=NOW,
+            )
+            .returning(INBOUND.c.id)
+        )
+        return int(inserted.scalar_one())
+
+
+async def test_an_unknown_sender_and_an_unlinked_chat_are_closed_unsent(
     engine: AsyncEngine,
 ) -> None:
     stranger = await ask(engine, QUESTION, sender="13700000009")
-    async with engine.begin() as c:
-        chat = (
-            await c.execute(
-                insert(INBOUND)
-                .values(
-                    provider="telegram",
-                    sender="777001",
-                    resident_id=None,
-                    text=QUESTION,
-                    kind="question",
-                    received_at=NOW,
-                )
-                .returning(INBOUND.c.id)
-            )
-        ).scalar_one()
+    chat = await telegram_question(engine, "888002", None)
     first = await reply_to_question(engine, stranger, STAFF_TEXT, now=NOW)
-    second = await reply_to_question(engine, int(chat), STAFF_TEXT, now=NOW)
+    second = await reply_to_question(engine, chat, STAFF_TEXT, now=NOW)
     assert (first.sent, first.reason) == (False, "unknown_sender")
-    assert (second.sent, second.reason) == (False, "telegram")
+    assert (second.sent, second.reason) == (False, "not_linked")
     assert await rows(engine, MESSAGES) == []
-    assert [d["sent"] for d in await followed_up(engine)] == [False, False]
+    assert [(d["sent"], d["reason"]) for d in await followed_up(engine)] == [
+        (False, "unknown_sender"),
+        (False, "not_linked"),
+    ]
+    assert await list_questions(engine) == []
+
+
+async def test_a_linked_chat_gets_the_staff_reply_in_the_bot_once(engine: AsyncEngine) -> None:
+    qid = await telegram_question(engine, "777001", resident(1)["id_number"])
+    outcome = await reply_to_question(engine, qid, STAFF_TEXT, now=NOW)
+    assert (outcome.sent, outcome.reason) == (True, None)
+    [message] = await rows(engine, MESSAGES)
+    assert (message.channel, message.address, message.status) == ("telegram", "777001", "queued")
+    assert (message.occurrence, message.priority) == (f"s{qid}", Priority.REPLY)
+    assert json.loads(message.variables) == {"address": "王先生", "answer": STAFF_TEXT}
+    [data] = await followed_up(engine)
+    assert data == {"question": qid, "provider": "telegram", "by": "staff", "sent": True}
+    with pytest.raises(StaffReplyError) as again:
+        await reply_to_question(engine, qid, STAFF_TEXT, now=NOW)
+    assert again.value.code == "not_open"
+    assert len(await rows(engine, MESSAGES)) == 1
+
+
+async def test_a_stopped_chat_gets_nothing(engine: AsyncEngine) -> None:
+    async with engine.begin() as c:
+        await c.execute(
+            insert(SUPPRESSIONS).values(
+                address="telegram:777001", resident_id=None, source="telegram_stop", created_at=NOW
+            )
+        )
+    qid = await telegram_question(engine, "777001", resident(1)["id_number"])
+    outcome = await reply_to_question(engine, qid, STAFF_TEXT, now=NOW)
+    assert (outcome.sent, outcome.reason) == (False, "suppressed")
+    assert await rows(engine, MESSAGES) == []
+
+
+async def test_a_reply_too_long_for_one_telegram_message_is_refused(engine: AsyncEngine) -> None:
+    qid = await telegram_question(engine, "777001", resident(1)["id_number"])
+    with pytest.raises(StaffReplyError) as refused:
+        await reply_to_question(engine, qid, "请带身份证到镇社保所办理。" * 400, now=NOW)
+    assert refused.value.code == "too_long"
+    assert "4096" in refused.value.zh
+    assert await rows(engine, MESSAGES) == []
+    [still_open] = await list_questions(engine)
+    assert still_open.id == qid
 
 
 async def test_a_reply_too_long_for_the_sms_parts_is_refused_and_changes_nothing(

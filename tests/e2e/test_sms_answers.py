@@ -12,17 +12,18 @@ from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import aiohttp
 import pytest
 from redis.asyncio import Redis
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from campaigns import StaffReplyError, list_questions, reply_to_question
+from campaigns import ChatStore, StaffReplyError, list_questions, reply_to_question
 from campaigns.model import INBOUND, MESSAGES
 from cli.local_stack import LocalStack, local_stack
+from ledger import Resident
 from tests.campaigns.residents import add_residents, resident
 from tests.e2e.test_campaign_loop import logged
 from worker import Worker, build_worker
@@ -32,6 +33,7 @@ NIGHT = datetime(2026, 11, 22, 14, 0, tzinfo=UTC)  # 22:00
 WINDOW_OPENS = datetime(2026, 11, 23, 0, 0, tzinfo=UTC)  # 08:00 the next day
 PHONE = "13900000001"
 QUESTION = "断缴了三年，以前交的还算不算"
+RESIDENTS = cast(Table, Resident.__table__)
 
 
 @pytest.fixture
@@ -214,4 +216,30 @@ async def test_a_staff_reply_reaches_the_resident_exactly_once(
     assert received.count(received[1]) == 1
     assert staff_text in received[1]
     assert received[1].startswith("李先生您好，关于您问的问题：")
+    assert await list_questions(engine) == []
+
+
+async def test_a_staff_reply_to_a_bot_hand_off_reaches_the_chat_exactly_once(
+    engine: AsyncEngine, redis: Redis, stack: LocalStack
+) -> None:
+    """A question handed off in the Telegram bot is answered in the bot, once."""
+    chat = 5_550_001
+    async with engine.begin() as c:
+        await c.execute(
+            update(RESIDENTS)
+            .where(RESIDENTS.c.id_number == resident(1)["id_number"])
+            .values(telegram_chat_id=chat)
+        )
+    question = await ChatStore(engine, clock=lambda: MORNING).hand_off(chat, "村里的路什么时候修")
+    staff_text = "修路的事镇里已报县交通局，预计明年春天开工。"
+    outcome = await reply_to_question(engine, question, staff_text, now=MORNING)
+    assert (outcome.sent, outcome.reason) == (True, None)
+
+    for _ in range(2):  # a restarted worker sends nothing more
+        async with build_worker(engine, redis, stack.gateways, clock=lambda: MORNING) as worker:
+            assert await drain(worker, engine) == {"delivered": 1}
+    [received] = to(stack, str(chat))
+    assert received["text"].startswith("王先生您好！")
+    assert staff_text in received["text"]
+    assert [m for m in logged(stack) if staff_text in m["text"]] == [received]  # no SMS too
     assert await list_questions(engine) == []

@@ -294,18 +294,19 @@ def document() -> _S:
             },
             f"{p}/questions/{{id}}/reply": {
                 "post": _op(
-                    "答复居民并关闭（短信提问经答复活动发出）/ reply and close (SMS questions: "
-                    "sent by SMS once)",
+                    "答复居民并关闭（短信提问以短信、机器人提问在机器人中发出一次）/ reply and "
+                    "close (sent once: by SMS to an SMS question, in the bot to a bot question)",
                     staff,
                     _obj(
                         ["id", "reply", "sent_to_resident"],
                         sent_to_resident={
                             "type": "boolean",
-                            "description": "答复已排队短信发给居民 / the reply is queued by SMS",
+                            "description": "答复已排队发给居民 / the reply is queued to the "
+                            "resident (SMS or bot)",
                         },
                         not_sent_reason={
                             "type": ["string", "null"],
-                            "enum": ["telegram", "unknown_sender", "suppressed", None],
+                            "enum": ["not_linked", "unknown_sender", "suppressed", None],
                         },
                     ),
                     body=_with_example(f"{p}/questions/{{id}}/reply", "post", _REPLY_BODY),
