@@ -6,7 +6,22 @@ import sys
 
 import typer
 
-from cli import campaign, db, demo, faq, ledger, outbox, pension, sandbox, segment, serve, token
+from cli import (
+    campaign,
+    db,
+    deadletter,
+    demo,
+    doctor,
+    faq,
+    ledger,
+    outbox,
+    pension,
+    queue,
+    sandbox,
+    segment,
+    serve,
+    token,
+)
 from cli.report import app as report_app
 from core import get_logger
 
@@ -28,8 +43,11 @@ app.add_typer(sandbox.app, name="sandbox")
 app.add_typer(report_app, name="report")
 app.add_typer(token.app, name="token")
 app.add_typer(outbox.app, name="outbox")
+app.add_typer(queue.app, name="queue")
+app.add_typer(deadletter.app, name="deadletter")
 app.command("demo")(demo.demo)
 app.command("serve")(serve.serve)
+app.command("doctor")(doctor.doctor)
 
 
 def main() -> None:

@@ -12,6 +12,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from campaigns.model import CAMPAIGNS, MESSAGES
 from channels.sandbox import (
     SandboxConfig,
     TelegramSandboxConfig,
@@ -63,3 +64,41 @@ def sms_stand_in(config: SandboxConfig) -> AbstractAsyncContextManager[str]:
 def telegram_stand_in(config: TelegramSandboxConfig) -> AbstractAsyncContextManager[str]:
     """The Bot API stand-in on a free localhost port; its base URL."""
     return served(create_telegram_app(config))
+
+
+async def add_messages(
+    engine: AsyncEngine, statuses: list[str], *, channel: str = "sms", name: str = "断缴提醒"
+) -> list[int]:
+    """One campaign (running, priority 1) with a message in each of `statuses`; their ids.
+
+    Addresses are phones 1380013800{n} (SMS) or chat ids 90000000{n} (Telegram)."""
+    async with engine.begin() as connection:
+        campaign = (
+            await connection.execute(
+                CAMPAIGNS.insert()
+                .values(name=name, state="running", definition="{}", priority=1)
+                .returning(CAMPAIGNS.c.id)
+            )
+        ).scalar_one()
+        ids = []
+        for n, status in enumerate(statuses):
+            address = f"1380013800{n}" if channel == "sms" else f"90000000{n}"
+            ids.append(
+                (
+                    await connection.execute(
+                        MESSAGES.insert()
+                        .values(
+                            campaign_id=campaign,
+                            occurrence="once",
+                            resident_id=f"53250419800101{n:03d}X",
+                            channel=channel,
+                            address=address,
+                            priority=1,
+                            status=status,
+                            variables="{}",
+                        )
+                        .returning(MESSAGES.c.id)
+                    )
+                ).scalar_one()
+            )
+    return ids
