@@ -143,6 +143,13 @@ COMMON = Texts(
             "已转给工作人员，他们会尽快联系您。也可以拨打 12333。",
             "Passed to a staff member, who will contact you soon. You can also call 12333.",
         ),
+        "handed_off_unlinked": (
+            "已转给工作人员。您还没有绑定本人信息，工作人员的答复没法发到这里：发送 /link "
+            "绑定后，答复会发到这个对话里。也可以拨打 12333。",
+            "Passed to a staff member. This chat is not linked to your record yet, so their answer "
+            "cannot reach you here: send /link, and it will come to this chat. You can also call "
+            "12333.",
+        ),
         "hand_off_nothing": (
             "请先把您的问题用文字发给我，我再帮您转给工作人员。",
             "Please type your question first; then I can pass it to a staff member.",

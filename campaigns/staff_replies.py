@@ -16,8 +16,9 @@ queued, and a `question_followed_up` event says whether it was (`sent`).
   (the dispatcher sends a row by its own channel), refused above Telegram's 4,096 characters.
 - Nothing is queued, and the question is still closed, for an SMS sender who is not a resident
   of the ledger (`reason` "unknown_sender"), for a suppressed number, chat or resident
-  ("suppressed"), and for a Telegram chat not linked to a resident ("not_linked": a message row
-  belongs to a resident; staff see the reason and the bot already pointed the resident to 12333).
+  ("suppressed"), and for a Telegram chat linked to no resident, then or since ("not_linked": a
+  message row belongs to a resident; at the hand-off the bot told such a chat to /link so the
+  answer can reach it, and pointed it to 12333).
 
 The standing campaign keeps the definition the worker gave it (REPLY_* settings); `rules` only
 matter when no answer campaign exists yet.
@@ -191,6 +192,23 @@ async def _open_question(
     ).first()
     if row is None:
         return None
+    if row.resident_id is None and row.provider == TELEGRAM and row.sender.isdigit():
+        # The bot asked an unlinked chat to /link so that the answer can reach it: take the
+        # link it has now.
+        linked = (
+            await connection.execute(
+                select(_R.c.id_number, _R.c.name, _R.c.sex)
+                .where(_R.c.telegram_chat_id == int(row.sender))
+                .limit(2)
+            )
+        ).all()
+        if len(linked) == 1:
+            person = linked[0]
+            address = polite_address(person.name or "", person.sex or "")
+            pending = PendingQuestion(
+                int(row.id), row.sender, str(person.id_number), row.text, address
+            )
+            return pending, TELEGRAM
     address = polite_address(row.name or "", row.sex or "")
     return PendingQuestion(int(row.id), row.sender, row.resident_id, row.text, address), str(
         row.provider

@@ -60,7 +60,8 @@ async def _hand_off(
         return COMMON(language, "hand_off_busy" if data.get("handed_off") else "hand_off_nothing")
     await records.hand_off(chat_user.chat_id, question)
     await state.update_data({PENDING: None, "handed_off": True})
-    return COMMON(language, "handed_off")
+    # Staff's answer comes back through the bot only to a chat linked to a resident.
+    return COMMON(language, "handed_off" if chat_user.linked else "handed_off_unlinked")
 
 
 async def question(

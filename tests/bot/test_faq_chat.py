@@ -11,6 +11,7 @@ from campaigns import list_questions
 from campaigns.model import EVENTS
 from faq import Answered
 from tests.bot.harness import BotHarness, answerer
+from tests.campaigns.residents import add_residents, resident
 
 CHAT = 515151
 GIG_WORKER = "送外卖的怎么交养老保险"
@@ -55,6 +56,8 @@ async def test_an_unknown_question_abstains_and_the_button_hands_it_to_staff(
     assert "没有把握" in not_sure
     [handed] = await chat.press(CHAT, "handoff")
     assert "已转给工作人员" in handed
+    # Not linked: staff's answer could not reach the chat, so the bot says how it can.
+    assert "/link" in handed
     [queued] = await list_questions(engine)
     assert queued.text == WEATHER
     assert queued.provider == "telegram"
@@ -125,3 +128,16 @@ async def test_a_greeting_or_one_word_asks_for_more_and_offers_no_hand_off(
     assert reasons == ["vague"] * 4
     [nothing] = await chat.say(CHAT, "转人工")  # a greeting is not a question for staff
     assert "请先把您的问题" in nothing
+
+
+async def test_a_linked_chat_is_told_staff_will_answer_without_asking_to_link(
+    chat: BotHarness, engine: AsyncEngine
+) -> None:
+    await add_residents(engine, [resident(1, chat=CHAT)])  # CHAT linked to a ledger resident
+    await chat.consented(CHAT)
+    await chat.say(CHAT, WEATHER)
+    [handed] = await chat.press(CHAT, "handoff")
+    assert "已转给工作人员" in handed
+    assert "/link" not in handed
+    [queued] = await list_questions(engine)
+    assert queued.resident_id is not None

@@ -175,6 +175,17 @@ async def test_a_linked_chat_gets_the_staff_reply_in_the_bot_once(engine: AsyncE
     assert len(await rows(engine, MESSAGES)) == 1
 
 
+async def test_a_chat_that_linked_after_the_hand_off_gets_the_reply(engine: AsyncEngine) -> None:
+    """The bot tells an unlinked chat to /link so that staff's answer can reach it."""
+    qid = await telegram_question(engine, "777001", None)  # 777001 is linked by now
+    outcome = await reply_to_question(engine, qid, STAFF_TEXT, now=NOW)
+    assert (outcome.sent, outcome.reason) == (True, None)
+    [message] = await rows(engine, MESSAGES)
+    assert (message.channel, message.address) == ("telegram", "777001")
+    assert message.resident_id == resident(1)["id_number"]
+    assert json.loads(message.variables)["address"] == "王先生"
+
+
 async def test_a_stopped_chat_gets_nothing(engine: AsyncEngine) -> None:
     async with engine.begin() as c:
         await c.execute(
