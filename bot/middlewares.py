@@ -18,6 +18,7 @@ from redis.asyncio import Redis
 from bot.chat_cache import ChatCache
 from bot.services import ChatRecords, ChatUser, StoredChat
 from bot.texts import COMMON, language_of
+from core import resident_ref, run_bound
 
 #: Handler data key: the chat's cached state as Throttle fetched it (None: not cached).
 CACHED = "_cached_chat"
@@ -49,6 +50,8 @@ class ChatContext(BaseMiddleware):
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         assert isinstance(event, Update)
         user, chat_id = _sender(event)
+        # The update's lines carry its id and the linked resident (masked), never the phone.
+        context: dict[str, object] = {"update_id": event.update_id}
         if chat_id is not None:
             raw = data.pop(CACHED, None)
             stored: StoredChat | None
@@ -72,7 +75,9 @@ class ChatContext(BaseMiddleware):
                 )
             data["chat_user"] = chat_user
             data["language"] = chat_user.language
-        return await handler(event, data)
+            if chat_user.resident_id is not None:
+                context["resident"] = resident_ref(chat_user.resident_id)
+        return await run_bound(handler(event, data), **context)
 
 
 class Throttle(BaseMiddleware):

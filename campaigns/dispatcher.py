@@ -37,7 +37,7 @@ from campaigns.sending import CampaignRules, Claimed, Outcome, claim, record
 from campaigns.stream import Delivery
 from campaigns.timing import next_open, utc_now
 from channels.base import Channel, Failed, Outbound, RetryLater, SendResult
-from core import BilingualError, get_logger
+from core import BilingualError, get_logger, resident_ref, run_bound
 from ops.instruments import timed_send
 
 log = get_logger("campaigns.dispatcher")
@@ -236,7 +236,10 @@ class Dispatcher:
             gateway = self._gateways[provider]
             size = max(gateway.channel.max_batch, 1)
             for start in range(0, len(items), size):
-                tasks.append(self._send_chunk(provider, gateway, items[start : start + size]))
+                part = items[start : start + size]
+                send = self._send_chunk(provider, gateway, part)
+                # Each request's lines (the channel's, errors) carry its campaign and messages.
+                tasks.append(run_bound(send, **_send_context(provider, part)))
         for chunk in await asyncio.gather(*tasks):
             outcomes.extend(chunk)
         return outcomes
@@ -346,3 +349,23 @@ class Dispatcher:
             )
             for cid, c in self._campaigns.items()
         }
+
+
+def _send_context(
+    provider: str, items: Sequence[tuple[Claimed, Outbound, Rendered]]
+) -> dict[str, object]:
+    """The ids a gateway request's log lines carry: its gateway, campaign(s) and message(s),
+    and for a single message its resident (masked ID number)."""
+    messages = [message for message, _, _ in items]
+    campaigns = sorted({m.campaign_id for m in messages})
+    context: dict[str, object] = {"gateway": provider}
+    if len(campaigns) == 1:
+        context["campaign_id"] = campaigns[0]
+    else:
+        context["campaign_ids"] = campaigns
+    if len(messages) == 1:
+        context["message_id"] = messages[0].id
+        context["resident"] = resident_ref(messages[0].resident_id)
+    else:
+        context["message_ids"] = [m.id for m in messages]
+    return context

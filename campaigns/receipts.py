@@ -27,7 +27,7 @@ from campaigns.model import INBOUND, MESSAGES, RANK, MessageStatus
 from campaigns.sending import suppress_many
 from campaigns.timing import utc_now
 from channels.base import Inbound, Receipt
-from core import in_transaction, is_sqlite
+from core import in_transaction, is_sqlite, run_bound
 from ledger import Resident
 from ops.instruments import count_receipts
 
@@ -275,9 +275,23 @@ class CampaignCallbacks:
         self._clock = clock
 
     async def receipts(self, receipts: Sequence[Receipt]) -> int:
-        counts = await apply_receipts(self._engine, receipts, now=self._clock())
+        work = apply_receipts(self._engine, receipts, now=self._clock())
+        counts = await run_bound(work, **_receipts_context(receipts))
         return counts.unmatched
 
     async def inbound(self, messages: Sequence[Inbound]) -> None:
         for message in messages:
-            await apply_inbound(self._engine, message, now=self._clock())
+            work = apply_inbound(self._engine, message, now=self._clock())
+            await run_bound(work, callback="reply", provider=message.provider)
+
+
+def _receipts_context(receipts: Sequence[Receipt]) -> dict[str, object]:
+    """What the lines logged while applying a push of receipts carry: the gateway(s), and our
+    message ids where the gateway echoes them (`ref`); never the phone it reports."""
+    providers = sorted({r.provider for r in receipts})
+    context: dict[str, object] = {"callback": "receipts", "receipts": len(receipts)}
+    context["provider"] = providers[0] if len(providers) == 1 else providers
+    ids = [int(r.ref) for r in receipts if r.ref and r.ref.isdigit()]
+    if ids:
+        context["message_ids"] = ids
+    return context

@@ -46,7 +46,7 @@ from campaigns.reply_campaigns import (
 from campaigns.reply_decision import HANDED_OFF, Decision, Knowledge, Triage, Verdict, decide
 from campaigns.templates import TemplateRegistry
 from campaigns.timing import utc_now
-from core import get_logger, in_transaction, is_sqlite
+from core import get_logger, in_transaction, is_sqlite, resident_ref, run_bound
 from ledger import Resident
 from ops.instruments import count_faq_abstained, count_faq_answered
 
@@ -120,30 +120,31 @@ class ReplyDesk:
         campaigns = await in_transaction(self.engine, ensure, what="reply_campaigns")
         settled = 0
         for question in pending:
-            # The knowledge base is CPU work (and loads itself on first use): off the loop.
-            verdict, decision = await asyncio.to_thread(self.decide, question)
-
-            async def work(
-                connection: AsyncConnection,
-                question: PendingQuestion = question,
-                verdict: Verdict = verdict,
-                decision: Decision = decision,
-            ) -> Triage | None:
-                return await _settle(
-                    connection, question, verdict, decision, campaigns, self.rules, now
-                )
-
-            outcome = await in_transaction(self.engine, work, what="triage_question")
-            if outcome is not None:
-                settled += 1
-                _count_answer(outcome, decision)
-                log.info(
-                    "question_triaged",
-                    question=question.id,
-                    triage=outcome.value,
-                    entry=verdict.entry,
-                )
+            # Every line of a question's triage carries it and its resident (masked).
+            ids = {"question_id": question.id, "resident": resident_ref(question.resident_id)}
+            settled += await run_bound(self._triage_one(question, campaigns, now), **ids)
         return settled
+
+    async def _triage_one(
+        self, question: PendingQuestion, campaigns: Mapping[str, int], now: datetime
+    ) -> bool:
+        """Decide and settle one question; False when another run settled it first."""
+        # The knowledge base is CPU work (and loads itself on first use): off the loop.
+        verdict, decision = await asyncio.to_thread(self.decide, question)
+
+        async def work(connection: AsyncConnection) -> Triage | None:
+            return await _settle(
+                connection, question, verdict, decision, campaigns, self.rules, now
+            )
+
+        outcome = await in_transaction(self.engine, work, what="triage_question")
+        if outcome is None:
+            return False
+        _count_answer(outcome, decision)
+        log.info(
+            "question_triaged", question=question.id, triage=outcome.value, entry=verdict.entry
+        )
+        return True
 
     async def _pending(self) -> list[PendingQuestion]:
         async with self.engine.connect() as connection:

@@ -210,7 +210,7 @@ class TelegramChannel:
 
 def _detail(result: SendResult) -> dict[str, str | float | bool]:
     if isinstance(result, Accepted):
-        return {"message_id": result.provider_id}
+        return {"provider_id": result.provider_id}
     if isinstance(result, Failed):
         return {"code": result.code, "opt_out": result.opt_out}
     if isinstance(result, RetryLater):

@@ -11,14 +11,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import aiohttp
+from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from core import get_logger, is_transient
+from core import get_logger, is_transient, run_bound
 from ops.instruments import count_outbox, timed_outbox_post
 from outbox.payload import batch_body
 from outbox.settings import RelaySettings
@@ -72,6 +74,11 @@ class Relay:
         owner, rows = await self.store.claim(self.settings.batch_size, now, self.settings.lease)
         if not rows:
             return Pass()
+        # The batch's lines (failures, errors) carry the ids of its events.
+        return await run_bound(self._relay(owner, rows), event_ids=[row.id for row in rows])
+
+    async def _relay(self, owner: str, rows: Sequence[Row[Any]]) -> Pass:
+        """Post one claimed batch and record the outcome."""
         body = batch_body(self.settings.deployment_id, rows)
         with timed_outbox_post():
             error = await self._post(body)
