@@ -23,7 +23,7 @@ from campaigns.stream import SendQueue
 from campaigns.timing import utc_now
 from campaigns.unknown import Lookupable, MessageRenderer, resolve_unknown
 from campaigns.upkeep import enqueue_due, expire, finish_campaigns, reclaim_leases
-from core import RESIDENT_TZ, get_logger
+from core import RESIDENT_TZ, get_logger, run_bound
 
 log = get_logger("campaigns.scheduling")
 
@@ -198,7 +198,7 @@ class LeaderScheduler:
 def _logged(name: str, job: Callable[[], Awaitable[Any]]) -> Callable[[], Awaitable[None]]:
     async def run() -> None:
         try:
-            await job()
+            await run_bound(job(), job=name)  # its lines say which job logged them
         except Exception:  # a failing run is logged; the next run tries again
             log.exception("scheduled_job_failed", job=name)
 

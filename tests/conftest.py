@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import shutil
+import sys
+import threading
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import date
 from pathlib import Path
 
 import pytest
+import structlog
 from redis.asyncio import Redis
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
@@ -108,3 +112,19 @@ async def redis() -> AsyncIterator[Redis]:
     yield client
     await client.flushdb()
     await client.aclose()
+
+
+@pytest.fixture
+def restore_logging() -> Iterator[None]:
+    """Put structlog, bound context, the root logger and the hooks `configure_logging` sets
+    back as they were after the test."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    excepthook, thread_hook = sys.excepthook, threading.excepthook
+    yield
+    structlog.reset_defaults()
+    structlog.contextvars.clear_contextvars()
+    root.handlers[:] = handlers
+    root.setLevel(level)
+    sys.excepthook, threading.excepthook = excepthook, thread_hook
+    logging.captureWarnings(False)
