@@ -26,6 +26,18 @@ app = typer.Typer(
 JsonOpt = Annotated[bool, typer.Option("--json", help="输出 JSON / print JSON")]
 
 
+#: The table's columns; ids, addresses and times are never cut or wrapped.
+_COLUMNS = (
+    ("编号 id", True),
+    ("消息 message", True),
+    ("活动 campaign", False),
+    ("状态 status", False),
+    ("号码 address", True),
+    ("时间 at", False),
+    ("原因 reason", False),
+)
+
+
 @app.command("list")
 def list_(
     limit: Annotated[int, typer.Option("--limit", min=1, help="最多列出 / at most")] = 100,
@@ -44,15 +56,9 @@ def list_(
     if not letters:
         console.print("没有死信 / No dead letters.")
         return
-    table = Table(
-        "编号 id",
-        "消息 message",
-        "活动 campaign",
-        "状态 status",
-        "号码 address",
-        "时间 at",
-        "原因 reason",
-    )
+    table = Table()
+    for header, fixed in _COLUMNS:
+        table.add_column(header, no_wrap=fixed, overflow="fold")
     for letter in letters:
         campaign = (
             "-" if letter.campaign_id is None else f"{letter.campaign_id} {letter.campaign or ''}"

@@ -204,41 +204,42 @@ def _campaign_findings(campaign: StoredCampaign, approvals: _Approvals) -> list[
 
 
 def _reply_findings(reply: ReplySettings, approvals: _Approvals) -> list[CheckResult]:
-    findings = []
-    providers = [reply.sms_provider] + ([reply.sms_fallback] if reply.sms_fallback else [])
+    """REPLY_SMS_PROVIDER has credentials, and each reply template has a configured provider
+    among REPLY_SMS_PROVIDER and REPLY_SMS_FALLBACK that approved it (the reply campaign sends
+    each template through those of the two that approved it)."""
     listed = ", ".join(approvals.configured)
-    for provider in providers:
-        if provider not in approvals.configured:
-            if provider == reply.sms_provider:
-                findings.append(
-                    CheckResult(
-                        "replies",
-                        False,
-                        f"答复居民短信提问的服务商 {provider}（REPLY_SMS_PROVIDER）没有配置凭据 / "
-                        f"the provider answering residents' SMS questions, {provider} "
-                        f"(REPLY_SMS_PROVIDER), has no credentials",
-                        f"把 REPLY_SMS_PROVIDER 设为已配置的服务商（{listed}） / "
-                        f"set REPLY_SMS_PROVIDER to a configured provider ({listed})",
-                    )
-                )
+    if reply.sms_provider not in approvals.configured:
+        return [
+            CheckResult(
+                "replies",
+                False,
+                f"答复居民短信提问的服务商 {reply.sms_provider}（REPLY_SMS_PROVIDER）"
+                "没有配置凭据 / "
+                f"the provider answering residents' SMS questions, {reply.sms_provider} "
+                f"(REPLY_SMS_PROVIDER), has no credentials",
+                f"把 REPLY_SMS_PROVIDER 设为已配置的服务商（{listed}） / "
+                f"set REPLY_SMS_PROVIDER to a configured provider ({listed})",
+            )
+        ]
+    providers = [p for p in (reply.sms_provider, reply.sms_fallback) if p]
+    findings = []
+    for template in (ANSWER_TEMPLATE, HANDOFF_TEMPLATE):
+        try:
+            approved = approvals.approved_by(template)
+        except BilingualError as error:
+            findings.append(
+                CheckResult("replies", False, f"{error.zh} / {error.en}", _REGISTRY_FIX)
+            )
             continue
-        for template in (ANSWER_TEMPLATE, HANDOFF_TEMPLATE):
-            try:
-                approved = approvals.approved_by(template)
-            except BilingualError as error:
-                findings.append(
-                    CheckResult("replies", False, f"{error.zh} / {error.en}", _REGISTRY_FIX)
+        if not any(p in approved and p in approvals.configured for p in providers):
+            findings.append(
+                _not_approved(
+                    "replies",
+                    template,
+                    " / ".join(providers),
+                    ("答复居民提问的", "answers to residents' questions: "),
                 )
-                continue
-            if provider not in approved:
-                findings.append(
-                    _not_approved(
-                        "replies",
-                        template,
-                        provider,
-                        ("答复居民提问的", "answers to residents' questions: "),
-                    )
-                )
+            )
     return findings
 
 
