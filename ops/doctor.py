@@ -73,11 +73,13 @@ async def _credentials(settings: GatewaySettings, provider: str, within: float) 
             f"在服务商控制台核对并改正 {_CREDENTIAL_SETTINGS[provider]} / "
             f"check {_CREDENTIAL_SETTINGS[provider]} against the provider's console"
         )
+    reason_zh, _, reason_en = probe.reason.partition(" / ")
     return CheckResult(
         name,
         False,
-        f"网关 {provider} 的凭据检查未通过（{probe.call}） / "
-        f"gateway {provider} failed the credentials check ({probe.call}): {probe.reason}",
+        f"网关 {provider} 的凭据检查未通过（{probe.call}）：{reason_zh} / "
+        f"gateway {provider} failed the credentials check ({probe.call}): "
+        f"{reason_en or reason_zh}",
         fix,
     )
 

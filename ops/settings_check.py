@@ -6,12 +6,22 @@ case, as pydantic-settings reads it. A value is never repeated back: it may be a
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from pydantic import ValidationError
 from pydantic_settings import BaseSettings
 
 from ops.checks import CheckResult, describe_error
+
+#: Where a bilingual message turns from Chinese to English.
+_BOTH = re.compile(r"\s?/ ")
+
+
+def _prefix(cls: type[BaseSettings]) -> str:
+    """BOT_* for a class-wide error of BotSettings (no single variable to name)."""
+    prefix = str(cls.model_config.get("env_prefix") or "")
+    return f"{prefix.upper()}*" if prefix else cls.__name__
 
 
 def _variable(cls: type[BaseSettings], field: str) -> str:
@@ -39,14 +49,23 @@ def check_settings(classes: Mapping[str, type[BaseSettings]]) -> list[CheckResul
             cls()
         except ValidationError as error:
             problems = _problems(cls, error)
-            variables = ", ".join(sorted({v for v, _ in problems if v})) or cls.__name__
+            variables = ", ".join(sorted({v for v, _ in problems if v})) or _prefix(cls)
             named = len({v for v, _ in problems}) > 1
-            said = "; ".join(f"{v}: {m}" if v and named else m for v, m in problems)
+            said_zh, said_en = [], []
+            for variable, message in problems:
+                # Our validators say both languages; pydantic's own messages are English.
+                zh, en = ([*_BOTH.split(message, maxsplit=1), ""])[:2]
+                prefix = f"{variable}: " if variable and named else ""
+                if en:
+                    said_zh.append(prefix + zh)
+                said_en.append(prefix + (en or zh))
+            zh_reason = f"：{'；'.join(said_zh)}" if said_zh else ""
             results.append(
                 CheckResult(
                     check,
                     False,
-                    f"设置 {variables} 无效 / setting {variables} is not valid: {said}",
+                    f"设置 {variables} 无效{zh_reason} / "
+                    f"setting {variables} is not valid: {'; '.join(said_en)}",
                     f"在环境变量或 .env 中改正 {variables}（见 .env.example） / "
                     f"correct {variables} in the environment or .env (see .env.example)",
                 )

@@ -245,7 +245,10 @@ async def test_settings_error_in_plain_words(
     found = by_name(results)
     assert "WORKER_BATCH_SIZE" in found["settings:worker"].detail
     assert "many" not in found["settings:worker"].detail  # values are not repeated back
-    assert "BOT_MODE=webhook needs BOT_WEBHOOK_SECRET" in found["settings:bot"].detail
+    zh, _, en = found["settings:bot"].detail.partition(" / ")
+    assert "需要设置 BOT_WEBHOOK_SECRET" in zh
+    assert en.startswith("setting BOT_* is not valid: BOT_MODE=webhook needs BOT_WEBHOOK_SECRET")
+    assert "需要" not in en
     assert "Traceback" not in found["settings:bot"].detail
 
 
