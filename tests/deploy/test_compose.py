@@ -19,6 +19,7 @@ from tests.deploy.deployment import (
     ROOT,
     InterpolationError,
     compose_schema,
+    dockerfile_stages,
     duration_seconds,
     env_example,
     environment_of,
@@ -203,3 +204,16 @@ def test_the_containers_reach_the_stores_and_serve_the_ops_endpoint() -> None:
     assert services["bot"]["ports"] == ["127.0.0.1:8081:8081"]
     assert services["web"]["ports"] == ["127.0.0.1:8080:8080"]
     assert services["web"]["command"][-2:] == ["--no-worker", "--no-bot"]
+
+
+def test_every_application_service_runs_the_one_image_built_here() -> None:
+    services = load_compose()["services"]
+    [builder, runtime] = dockerfile_stages()
+    declared = {arg.split("=", 1)[0] for arg in builder.all("ARG")}
+    for name in APPLICATION:
+        service = services[name]
+        assert service["image"] == "outreach:local", name
+        assert service["build"]["context"] == ".", name
+        # Build arguments reach the builder stage only: a mirror's URL stays out of the image.
+        assert set(service["build"]["args"]) <= declared, name
+        assert runtime.all("ARG") == []
