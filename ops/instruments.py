@@ -56,6 +56,8 @@ CONVERSION_KINDS: Final = frozenset(
         "medical_resumed",
     }
 )
+#: The refreshers of ops.refreshers, by their functions' names.
+REFRESHERS: Final = frozenset({"queue_depth", "outbox_backlog", "conversions"})
 #: Streams of the send queue, named as their keys are after the prefix.
 STREAMS: Final = frozenset({"send:p0", "send:p1", "send:p2", "send:dead"})
 

@@ -17,7 +17,7 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
 
 from core import get_logger
-from ops.instruments import REFRESH_FAILURES
+from ops.instruments import REFRESH_FAILURES, REFRESHERS, bounded
 from ops.refreshers import Refresher
 
 log = get_logger("ops.metrics")
@@ -31,7 +31,7 @@ async def _refresh(refresher: Refresher, within: float) -> None:
     try:
         await asyncio.wait_for(refresher(), timeout=within)
     except Exception as err:  # a store down must not take /metrics down with it
-        REFRESH_FAILURES.labels(name).inc()
+        REFRESH_FAILURES.labels(bounded(name, REFRESHERS)).inc()
         log.warning("metrics_refresh_failed", refresher=name, error=type(err).__name__)
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from campaigns import TokenBucket
 from campaigns.stream import SendQueue
+from core import EMBEDDED_REDIS, create_redis
 from ops.refreshers import conversions_refresher, outbox_refresher, queue_refresher
 from outbox import Relay
 from results import apply_status_changes
@@ -62,6 +63,23 @@ async def test_queue_depth_lag_age_and_dead_letters_from_redis(redis: Redis) -> 
     assert after.value("outreach_dead_letters_total", **dead) == (
         before.value("outreach_dead_letters_total", **dead) + 1
     )
+
+
+async def test_queue_gauges_on_the_embedded_store() -> None:
+    # `outreach serve` on the defaults reads its queue from the in-process stand-in.
+    embedded = create_redis(EMBEDDED_REDIS)
+    queue = SendQueue(embedded, prefix="metrics-embedded", consumer="worker-1")
+    await queue.ensure_groups()
+    await queue.enqueue([(1, "5"), (1, "6")])
+    await queue.read(count=1, block_ms=0)
+    try:
+        async with metrics_app([queue_refresher(embedded, prefix="metrics-embedded")]) as client:
+            after = await client.scrape()
+    finally:
+        await queue.purge()
+    assert after.value("outreach_queue_length", stream="send:p1") == 2
+    assert after.value("outreach_queue_pending", stream="send:p1") == 1
+    assert after.value("outreach_queue_lag", stream="send:p1") == 1
 
 
 async def test_outbox_backlog_and_oldest_event_then_delivery(
