@@ -8,13 +8,15 @@ are skipped, with why. Events the ledger system did not take are the outbox's de
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
-from rich.table import Table
+from rich.markup import escape
 
 from cli.context import console, database, fail, print_json, run
 from cli.queue import redis_client
+from core import RESIDENT_TZ
 from ops.deadletters import DeadLetter, ReplayReport, list_dead_letters, replay_dead_letters
 
 app = typer.Typer(
@@ -24,18 +26,6 @@ app = typer.Typer(
 )
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="输出 JSON / print JSON")]
-
-
-#: The table's columns; ids, addresses and times are never cut or wrapped.
-_COLUMNS = (
-    ("编号 id", True),
-    ("消息 message", True),
-    ("活动 campaign", False),
-    ("状态 status", False),
-    ("号码 address", True),
-    ("时间 at", False),
-    ("原因 reason", False),
-)
 
 
 @app.command("list")
@@ -56,29 +46,35 @@ def list_(
     if not letters:
         console.print("没有死信 / No dead letters.")
         return
-    table = Table()
-    for header, fixed in _COLUMNS:
-        table.add_column(header, no_wrap=fixed, overflow="fold")
+    # One block per letter, not a table: a reason is long, and ids and addresses stay whole.
     for letter in letters:
-        campaign = (
-            "-" if letter.campaign_id is None else f"{letter.campaign_id} {letter.campaign or ''}"
+        campaign = "-" if letter.campaign_id is None else f"{letter.campaign_id} {letter.campaign}"
+        lines = (
+            f"[bold]{letter.id}[/]  消息 message {letter.message_id or '-'} · "
+            f"状态 status {letter.status or '-'}",
+            f"    活动 campaign: {escape(campaign)}",
+            f"    号码 address: {letter.address or '-'} · 时间 at: {_local(letter.at)}",
+            f"    原因 reason: {escape(letter.reason or '-')}",
         )
-        table.add_row(
-            letter.id,
-            letter.message_id or "-",
-            campaign.strip(),
-            letter.status or "-",
-            letter.address or "-",
-            letter.at.replace("T", " ")[:19] or "-",
-            letter.reason or "-",
-        )
-    console.print(table)
+        for line in lines:
+            console.print(line, highlight=False, soft_wrap=True)
     console.print(
         "重新发送：outreach deadletter replay 编号… 或 --all / "
         "Replay: outreach deadletter replay IDS… or --all",
         highlight=False,
         soft_wrap=True,
     )
+
+
+def _local(at: str) -> str:
+    """A dead letter's time (stored in UTC) as staff read it, Beijing time."""
+    try:
+        moment = datetime.fromisoformat(at)
+    except ValueError:
+        return at or "-"
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(RESIDENT_TZ).strftime("%Y-%m-%d %H:%M")
 
 
 @app.command("replay")

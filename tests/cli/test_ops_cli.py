@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ from typer.testing import CliRunner
 from campaigns import SendQueue
 from channels.sandbox import SandboxConfig
 from cli import app
-from core import create_engine
+from core import RESIDENT_TZ, create_engine
 from tests.conftest import REDIS_TEST_URL
 from tests.ops.support import add_messages, sms_stand_in
 
@@ -152,6 +153,8 @@ def test_deadletter_list_masks_and_replay_refuses_a_sent_message(stores: str) ->
     assert "13800138000" not in listed.stdout
     table = runner.invoke(app, ["deadletter", "list"])
     assert "138****8001" in table.stdout
+    at = datetime.fromisoformat(letters[0]["at"]).astimezone(RESIDENT_TZ)
+    assert at.strftime("%Y-%m-%d %H:%M") in table.stdout  # Beijing time
     assert "13800138001" not in table.stdout
 
     sent_entry = letters[0]["id"]
