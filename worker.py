@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
 import socket
 import sys
 from collections.abc import AsyncIterator, Callable
@@ -53,6 +52,14 @@ from core import (
     upgrade_to_head,
 )
 from faq import Abstained, Answerer
+from ops import (
+    OpsSettings,
+    outbox_refresher,
+    queue_refresher,
+    readiness_probe,
+    run_until_stopped,
+    serve_ops,
+)
 from outbox import Relay, RelaySettings
 
 log = get_logger("worker")
@@ -120,15 +127,25 @@ class Worker:
 
     async def run(self, stop: asyncio.Event, *, lead: bool = True) -> None:
         """Send (and relay events) until `stop` is set; campaign for leadership meanwhile
-        (unless `lead` is off)."""
+        (unless `lead` is off).
+
+        Stopping: the dispatcher reads no more, finishes the sends it started and hands back
+        the messages it has not (campaigns.handback); the leader steps down, releasing the lock
+        for another worker; then the relay delivers what is due, the last sends' events
+        included, and stops.
+        """
+        relay_stop = asyncio.Event()
         async with asyncio.TaskGroup() as tasks:
             if self.relay is not None:
-                tasks.create_task(self.relay.run(stop))
-            if not lead:
-                await self.dispatcher.run(stop)
-                return
-            async with self.leader.hold(self.scheduler.on_elected, self.scheduler.on_lost):
-                await self.dispatcher.run(stop)
+                tasks.create_task(self.relay.run(relay_stop))
+            try:
+                if not lead:
+                    await self.dispatcher.run(stop)
+                    return
+                async with self.leader.hold(self.scheduler.on_elected, self.scheduler.on_lost):
+                    await self.dispatcher.run(stop)
+            finally:
+                relay_stop.set()
 
 
 @asynccontextmanager
@@ -196,32 +213,39 @@ async def build_worker(
         yield Worker(dispatcher, upkeep, leader, LeaderScheduler(upkeep), channels, relay)
 
 
-async def main() -> None:
+async def main() -> int:
     settings = load_settings()
     configure_logging(settings.log_level, settings.log_format)
-    engine = create_engine(settings.database_url)
-    redis = create_redis(settings.redis_url)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stop.set)
-    try:
-        await upgrade_to_head(engine)
-        async with build_worker(engine, redis, GatewaySettings()) as worker:
-            log.info(
-                "worker_started",
-                gateways=sorted(worker.channels),
-                ledger_relay=worker.relay is not None,
-            )
-            await worker.run(stop)
-    finally:
-        await redis.aclose()
-        await engine.dispose()
-    log.info("worker_stopped")
+    ops = OpsSettings()
+
+    async def work(stop: asyncio.Event) -> None:
+        engine = create_engine(settings.database_url)
+        redis = create_redis(settings.redis_url)
+        gateways = GatewaySettings()
+        probe = readiness_probe(engine, redis, gateways)
+        try:
+            # Every worker reports the queue and the outbox (Prometheus may scrape any of them).
+            gauges = [queue_refresher(redis), outbox_refresher(engine)]
+            async with serve_ops(ops, probe, process="worker", refreshers=gauges, stopping=stop):
+                await upgrade_to_head(engine)
+                async with build_worker(engine, redis, gateways) as worker:
+                    log.info(
+                        "worker_started",
+                        gateways=sorted(worker.channels),
+                        ledger_relay=worker.relay is not None,
+                    )
+                    await worker.run(stop)
+                    log.info("worker_closing_connections")
+        finally:
+            await redis.aclose()
+            await engine.dispose()
+        log.info("worker_stopped")
+
+    return await run_until_stopped(work, grace=ops.shutdown_grace_seconds, process="worker")
 
 
 if __name__ == "__main__":
     try:
-        run_loop(main())
-    except KeyboardInterrupt:
+        sys.exit(run_loop(main()))
+    except KeyboardInterrupt:  # before the signal handlers are in place
         sys.exit(130)

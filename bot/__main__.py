@@ -1,15 +1,30 @@
-"""`python -m bot`: the bot alone, polling Telegram for updates (a composition root).
+"""`python -m bot`: the bot alone (a composition root), as BOT_MODE says.
 
-Run one polling process per bot token (Telegram answers a second poller with 409); for more
-than one process, use webhook mode inside `outreach serve` behind a load balancer instead.
+- polling: asks Telegram for updates. Run one polling process per bot token (Telegram answers a
+  second poller with 409).
+- webhook: serves BOT_HOST:BOT_PORT, where Telegram posts updates to BOT_WEBHOOK_PATH (it is told
+  PUBLIC_BASE_URL + BOT_WEBHOOK_PATH), with /healthz, /readyz and /metrics beside it; any number
+  of these processes may stand behind a load balancer.
+- off: exits at once, saying so.
+
+SIGTERM/SIGINT stop it gracefully: no new updates are taken, those being handled finish, then
+the connections close; a second signal or SHUTDOWN_GRACE_SECONDS forces the exit. With OPS_PORT
+set it also serves the ops endpoint (/healthz, /readyz, /metrics).
 """
 
 from __future__ import annotations
 
+import asyncio
 import sys
 
+from aiohttp import web
+from pydantic import ValidationError
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot import BotRunner, BotSettings, add_webhook_route
 from channels import GatewaySettings
-from chat import BotNotConfiguredError, build_chat
+from chat import BotNotConfiguredError, Chat, build_chat
 from core import (
     configure_logging,
     create_engine,
@@ -19,37 +34,109 @@ from core import (
     run_loop,
     upgrade_to_head,
 )
+from ops import (
+    OpsSettings,
+    Probe,
+    add_health_routes,
+    add_metrics_route,
+    readiness_probe,
+    run_until_stopped,
+    serve_ops,
+)
 
 log = get_logger("bot")
+
+OFF = (
+    "BOT_MODE=off：机器人已关闭，本进程不启动 / "
+    "the bot is switched off (BOT_MODE=off): nothing to run"
+)
 
 
 async def main() -> int:
     settings = load_settings()
     configure_logging(settings.log_level, settings.log_format)
-    engine = create_engine(settings.database_url)
-    redis = create_redis(settings.redis_url)
     try:
-        await upgrade_to_head(engine)
-        chat = build_chat(engine, redis, GatewaySettings())
-    except BotNotConfiguredError as exc:
-        print(exc, file=sys.stderr)
+        bot_settings = BotSettings()
+    except ValidationError as error:
+        print(error, file=sys.stderr)
         return 2
+    gateways = GatewaySettings()
+    if bot_settings.mode == "off":
+        print(OFF, file=sys.stderr)
+        return 0
+    if not gateways.telegram_bot_token:
+        print(BotNotConfiguredError(), file=sys.stderr)
+        return 2
+    ops = OpsSettings()
+
+    async def work(stop: asyncio.Event) -> None:
+        engine = create_engine(settings.database_url)
+        redis = create_redis(settings.redis_url)
+        probe = readiness_probe(engine, redis, gateways)
+        try:
+            async with serve_ops(ops, probe, process="bot", stopping=stop):
+                await upgrade_to_head(engine)
+                chat = build_chat(engine, redis, gateways, bot_settings)
+                try:
+                    if bot_settings.mode == "webhook":
+                        await _webhook(chat, gateways, bot_settings, probe, stop, ops)
+                    else:
+                        await _polling(chat, stop)
+                finally:
+                    await chat.close()
+        finally:
+            await _close(redis, engine)
+        log.info("bot_stopped")
+
+    return await run_until_stopped(work, grace=ops.shutdown_grace_seconds, process="bot")
+
+
+async def _polling(chat: Chat, stop: asyncio.Event) -> None:
+    runner = BotRunner(chat.bot, chat.dispatcher)
+    await runner.start_polling()
+    await stop.wait()
+    log.info("bot_polling_stopping")
+    await runner.stop()
+
+
+async def _webhook(
+    chat: Chat,
+    gateways: GatewaySettings,
+    settings: BotSettings,
+    probe: Probe,
+    stop: asyncio.Event,
+    ops: OpsSettings,
+) -> None:
+    secret = settings.webhook_secret
+    assert secret is not None  # BotSettings refuses webhook mode without one
+    app = web.Application()
+    add_webhook_route(app, chat.dispatcher, chat.bot, path=settings.webhook_path, secret=secret)
+    add_health_routes(app, probe, stopping=stop)
+    add_metrics_route(app)
+    # Posts being handled may finish within half the grace; Telegram posts again what was cut.
+    runner = web.AppRunner(
+        app, access_log=None, shutdown_timeout=max(ops.shutdown_grace_seconds / 2, 1.0)
+    )
+    await runner.setup()
     try:
-        # Polling and a webhook exclude each other: a webhook left by webhook mode would
-        # make every getUpdates fail with 409.
-        await chat.bot.delete_webhook()
-        log.info("bot_polling")
-        await chat.dispatcher.start_polling(chat.bot, handle_signals=True)
+        await web.TCPSite(runner, settings.host, settings.port).start()
+        url = gateways.public_base_url.rstrip("/") + settings.webhook_path
+        await BotRunner(chat.bot, chat.dispatcher).start_webhook(url, secret)
+        log.info("bot_webhook_serving", host=settings.host, port=settings.port)
+        await stop.wait()
+        # The webhook stays set: Telegram holds updates for the next process, or another one.
+        log.info("bot_webhook_stopping")
     finally:
-        await chat.close()
-        await redis.aclose()
-        await engine.dispose()
-    log.info("bot_stopped")
-    return 0
+        await runner.cleanup()
+
+
+async def _close(redis: Redis, engine: AsyncEngine) -> None:
+    await redis.aclose()
+    await engine.dispose()
 
 
 if __name__ == "__main__":
     try:
         sys.exit(run_loop(main()))
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # before the signal handlers are in place
         sys.exit(130)

@@ -40,13 +40,25 @@ class BotRunner:
         log.info("bot_webhook", url=url)
 
     async def stop(self) -> None:
+        """Take no more updates, let those being handled finish, close the bot's session."""
         if self._polling is not None:
             try:
-                # Lets the update in hand finish, then ends the long poll.
+                # Ends the long poll (its update handlers run on as tasks).
                 await self.dispatcher.stop_polling()
             except RuntimeError:  # not polling yet (or any more): nothing in hand
                 self._polling.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._polling
             self._polling = None
+            await _handlers_finished(self.dispatcher)
         await self.bot.session.close()
+
+
+async def _handlers_finished(dispatcher: Dispatcher) -> None:
+    """Wait for the updates polling handed to handler tasks: their offsets are confirmed to
+    Telegram already, so an update cut short here would never come again. (aiogram keeps
+    these tasks in `_handle_update_tasks`; a version without it has nothing to wait for.)"""
+    handling: set[asyncio.Task[object]] = set(getattr(dispatcher, "_handle_update_tasks", ()))
+    if handling:
+        log.info("bot_finishing_updates", updates=len(handling))
+        await asyncio.wait(handling)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from pension import PensionError, province_code
@@ -15,8 +15,9 @@ WEBHOOK_PATH = "/telegram/webhook"
 
 class BotSettings(BaseSettings):
     """polling: the bot asks Telegram for updates (`python -m bot`, or inside `outreach serve`).
-    webhook: Telegram posts updates to `outreach serve` at PUBLIC_BASE_URL + BOT_WEBHOOK_PATH,
-    each carrying BOT_WEBHOOK_SECRET, which the handler checks. off: no bot in `outreach serve`.
+    webhook: Telegram posts updates to PUBLIC_BASE_URL + BOT_WEBHOOK_PATH, each carrying
+    BOT_WEBHOOK_SECRET, which the handler checks; `outreach serve` takes them on its own port,
+    `python -m bot` on BOT_HOST:BOT_PORT (with /healthz and /readyz). off: no bot.
     """
 
     model_config = SettingsConfigDict(
@@ -26,6 +27,8 @@ class BotSettings(BaseSettings):
     mode: Literal["polling", "webhook", "off"] = "polling"
     webhook_path: str = WEBHOOK_PATH
     webhook_secret: str | None = None
+    host: str = "127.0.0.1"  # where `python -m bot` takes webhook posts (0.0.0.0 in a container)
+    port: int = Field(default=8081, ge=1, le=65535)
     throttle_limit: int = 8  # updates one person may send per window
     throttle_window: int = 10  # seconds
     # Pension parameters of the estimate dialogue when a linked resident's ledger row names no

@@ -14,6 +14,10 @@ Any number of workers run this loop against one consumer group. Per batch:
 
 Several batches are in flight at once (`DispatchSettings.pipeline`), so the gateway is never
 idle while the database works, and the other way round.
+
+Stopping (the `stop` event of `run`): no new batch is read; gateway requests already started
+finish and are recorded; claimed messages still waiting for their gateway's rate are handed
+back unsent (campaigns.handback), so another worker sends them at once.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from campaigns.definition import CampaignDefinition, MessageClass
+from campaigns.handback import hand_back
 from campaigns.model import CAMPAIGNS, CampaignState
 from campaigns.render import Rendered
 from campaigns.sending import CampaignRules, Claimed, Outcome, claim, record
@@ -41,6 +46,9 @@ from core import BilingualError, get_logger, resident_ref, run_bound
 from ops.instruments import timed_send
 
 log = get_logger("campaigns.dispatcher")
+
+#: The result of a claimed message this worker did not send because it is stopping.
+HANDED_BACK = RetryLater(0.0, "worker stopping: handed back", counts_attempt=False)
 
 
 class MessageRenderer(Protocol):
@@ -98,6 +106,7 @@ class DispatchSettings:
 class DispatchStats:
     batches: int = 0
     claimed: int = 0
+    handed_back: int = 0
     outcomes: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
 
@@ -123,6 +132,7 @@ class Dispatcher:
         self._inflight = asyncio.Semaphore(self._settings.concurrency)
         self.stats = DispatchStats()
         self._failures: dict[str, int] = defaultdict(int)
+        self._stop: asyncio.Event | None = None
 
     async def run(self, stop: asyncio.Event) -> None:
         """Serve the stream until `stop` is set; batches in hand are always finished.
@@ -132,11 +142,14 @@ class Dispatcher:
         the database sits idle while the other works.
         """
         await self._queue.ensure_groups()
+        self._stop = stop
         slots = asyncio.Semaphore(max(self._settings.pipeline, 1))
         inflight: set[asyncio.Task[None]] = set()
         try:
             while not stop.is_set():
                 await slots.acquire()
+                if stop.is_set():
+                    break
                 try:
                     deliveries = await self._queue.read(
                         count=self._settings.batch_size, block_ms=self._settings.block_ms
@@ -155,7 +168,10 @@ class Dispatcher:
                 task.add_done_callback(inflight.discard)
         finally:
             if inflight:
+                log.info("dispatcher_finishing", batches=len(inflight))
                 await asyncio.gather(*inflight, return_exceptions=True)
+            if stop.is_set():
+                log.info("dispatcher_stopped", handed_back=self.stats.handed_back)
 
     async def _guarded(self, deliveries: Sequence[Delivery], slots: asyncio.Semaphore) -> None:
         try:
@@ -186,6 +202,12 @@ class Dispatcher:
         if not claimed:
             return
         outcomes = await self._send_all(claimed, campaigns, paused)
+        unsent = [o.message for o in outcomes if o.result is HANDED_BACK]
+        if unsent:
+            outcomes = [o for o in outcomes if o.result is not HANDED_BACK]
+            returned = await hand_back(self._engine, self._queue, unsent, now=self._clock())
+            self.stats.handed_back += returned
+            log.info("send_handed_back", messages=returned)
         counts = await record(
             self._engine, outcomes, now=self._clock(), max_attempts=self._settings.max_attempts
         )
@@ -248,7 +270,8 @@ class Dispatcher:
         self, provider: str, gateway: Gateway, items: Sequence[tuple[Claimed, Outbound, Rendered]]
     ) -> list[Outcome]:
         async with self._inflight:
-            await gateway.gate.wait_for(len(items))
+            if not await self._admitted(gateway, len(items)):
+                return [Outcome(message, provider, HANDED_BACK) for message, _, _ in items]
             with timed_send(provider):
                 results = await gateway.channel.send([outbound for _, outbound, _ in items])
         await self._watch_health(provider, gateway, results)
@@ -256,6 +279,28 @@ class Dispatcher:
             Outcome(message, provider, result, body=outbound.text, parts=rendered.parts)
             for (message, outbound, rendered), result in zip(items, results, strict=True)
         ]
+
+    async def _admitted(self, gateway: Gateway, n: int) -> bool:
+        """Wait for `n` of the gateway's tokens; False if the worker began stopping first."""
+        stop = self._stop
+        if stop is None:
+            await gateway.gate.wait_for(n)
+            return True
+        if stop.is_set():
+            return False
+        tokens = asyncio.ensure_future(gateway.gate.wait_for(n))
+        stopping = asyncio.ensure_future(stop.wait())
+        try:
+            await asyncio.wait({tokens, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stopping.cancel()
+            if not tokens.done():
+                tokens.cancel()
+                await asyncio.wait({tokens})  # tokens already taken are simply not used
+        if tokens.cancelled():
+            return False
+        tokens.result()
+        return True
 
     async def _watch_health(
         self, provider: str, gateway: Gateway, results: Sequence[SendResult]

@@ -1,14 +1,20 @@
-"""`outreach serve`: the web app (callbacks, health, /api/v1), the bot and a worker in one process.
+"""`outreach serve`: the web app (callbacks, /api/v1, /healthz, /readyz, /metrics), the bot and
+a worker in one process.
 
 On the embedded defaults this is the whole service on one machine. The bot runs when
-TELEGRAM_BOT_TOKEN is set and BOT_MODE is not off: polling (the default) or webhook, where
-Telegram posts to PUBLIC_BASE_URL + BOT_WEBHOOK_PATH on this app.
+TELEGRAM_BOT_TOKEN is set and BOT_MODE is not off (and not --no-bot): polling (the default) or
+webhook, where Telegram posts to PUBLIC_BASE_URL + BOT_WEBHOOK_PATH on this app. A deployment
+with separate worker and bot processes runs the web/API service alone:
+`outreach serve --host 0.0.0.0 --port 8080 --no-worker --no-bot`.
+
+SIGTERM/SIGINT: /readyz answers 503, the worker finishes or hands back what it holds and
+flushes its relay, the bot stops taking updates, callbacks in progress finish, connections
+close; a second signal or SHUTDOWN_GRACE_SECONDS forces the exit (code 1).
 """
 
 from __future__ import annotations
 
 import asyncio
-import signal
 from typing import Annotated
 
 import typer
@@ -19,10 +25,19 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot import BotRunner, BotSettings, add_webhook_route
 from campaigns import CampaignCallbacks
 from channels import GatewaySettings
-from channels.sandbox import serve as serve_app
 from chat import build_chat
 from cli.context import console, database, run
 from core import create_redis, get_logger, load_settings
+from ops import (
+    OpsSettings,
+    add_health_routes,
+    add_metrics_route,
+    conversions_refresher,
+    outbox_refresher,
+    queue_refresher,
+    readiness_probe,
+    run_until_stopped,
+)
 from web import add_api, create_app
 from web.providers import all_providers
 from worker import build_worker
@@ -33,17 +48,20 @@ log = get_logger("serve")
 def serve(
     host: Annotated[str, typer.Option(help="监听地址 / Address to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="端口 / Port.")] = 8080,
+    worker: Annotated[
+        bool, typer.Option("--worker/--no-worker", help="同时后台发送 / Run a send worker too.")
+    ] = True,
+    bot: Annotated[
+        bool, typer.Option("--bot/--no-bot", help="同时运行机器人 / Run the Telegram bot too.")
+    ] = True,
 ) -> None:
     """运行网页回调、聊天机器人与后台发送（单进程）/ Run callbacks, the bot and the worker."""
+    ops = OpsSettings()
 
-    async def body() -> None:
+    async def body(stop: asyncio.Event) -> None:
         gateways = GatewaySettings()
         bot_settings = BotSettings()
         redis = create_redis(load_settings().redis_url)
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(signum, stop.set)
         async with database() as engine:
             providers = all_providers(
                 twilio_auth_token=gateways.twilio_auth_token,
@@ -51,26 +69,48 @@ def serve(
             )
             app = create_app(CampaignCallbacks(engine), providers=providers)
             add_api(app, engine)  # /api/v1: staff and ledger-system REST API
-            bot = _bot(app, engine, redis, gateways, bot_settings)
-            runner = await serve_app(app, host, port)
+            sends = worker or bot  # the gateways matter to readiness only where it sends
+            probe = readiness_probe(engine, redis, gateways if sends else None)
+            add_health_routes(app, probe, liveness=False, stopping=stop)  # web has /healthz
+            add_metrics_route(
+                app,
+                refreshers=[
+                    queue_refresher(redis),
+                    outbox_refresher(engine),
+                    conversions_refresher(engine),
+                ],
+            )
+            chat_bot = _bot(app, engine, redis, gateways, bot_settings) if bot else None
+            # Callbacks in progress may finish within half the grace after the worker drained.
+            runner = web.AppRunner(
+                app, access_log=None, shutdown_timeout=max(ops.shutdown_grace_seconds / 2, 1.0)
+            )
+            await runner.setup()
             try:
-                if bot is not None:
-                    await _start_bot(bot, gateways, bot_settings)
-                async with build_worker(engine, redis, gateways) as worker:
-                    names = ", ".join(sorted(worker.channels)) or "（未配置 none）"
-                    console.print(
-                        f"服务已启动 / serving on http://{host}:{port}  网关 gateways: {names}  "
-                        f"机器人 bot: {bot_settings.mode if bot else 'off'}"
-                    )
-                    await worker.run(stop)
+                await web.TCPSite(runner, host, port).start()
+                if chat_bot is not None:
+                    await _start_bot(chat_bot, gateways, bot_settings)
+                console.print(
+                    f"服务已启动 / serving on http://{host}:{port}  "
+                    f"后台发送 worker: {'on' if worker else 'off'}  "
+                    f"机器人 bot: {bot_settings.mode if chat_bot else 'off'}"
+                )
+                if worker:
+                    async with build_worker(engine, redis, gateways) as running:
+                        log.info("worker_started", gateways=sorted(running.channels))
+                        await running.run(stop)
+                else:
+                    await stop.wait()
             finally:
-                if bot is not None:
-                    await bot.stop()
+                if chat_bot is not None:
+                    await chat_bot.stop()
                 await runner.cleanup()
                 await redis.aclose()
         console.print("已停止 / stopped")
 
-    run(body())
+    code = run(run_until_stopped(body, grace=ops.shutdown_grace_seconds, process="serve"))
+    if code:
+        raise typer.Exit(code)
 
 
 def _bot(

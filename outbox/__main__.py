@@ -1,9 +1,13 @@
-"""`python -m outbox`: a relay on its own (the worker runs one too); stops on SIGTERM/SIGINT."""
+"""`python -m outbox`: a relay on its own (the worker runs one too).
+
+SIGTERM/SIGINT stop it gracefully: it claims nothing new, delivers what is due (within
+SHUTDOWN_GRACE_SECONDS) and closes its connections; a second signal forces the exit. With
+OPS_PORT set it serves /healthz, /readyz (database and migrations) and /metrics.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import signal
 import sys
 
 from core import (
@@ -14,6 +18,7 @@ from core import (
     run_loop,
     upgrade_to_head,
 )
+from ops import OpsSettings, database_probe, outbox_refresher, run_until_stopped, serve_ops
 from outbox.relay import Relay
 from outbox.settings import RelaySettings
 
@@ -27,18 +32,28 @@ async def main() -> int:
     if not relay_settings.enabled:
         log.error("outbox_relay_off", reason="LEDGER_WEBHOOK_URL is not set")
         return 2
-    engine = create_engine(settings.database_url)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stop.set)
-    try:
-        await upgrade_to_head(engine)
-        await Relay(engine, relay_settings).run(stop)
-    finally:
-        await engine.dispose()
-    return 0
+    ops = OpsSettings()
+
+    async def work(stop: asyncio.Event) -> None:
+        engine = create_engine(settings.database_url)
+        try:
+            async with serve_ops(
+                ops,
+                database_probe(engine),
+                process="outbox",
+                refreshers=[outbox_refresher(engine)],
+                stopping=stop,
+            ):
+                await upgrade_to_head(engine)
+                await Relay(engine, relay_settings).run(stop)
+        finally:
+            await engine.dispose()
+
+    return await run_until_stopped(work, grace=ops.shutdown_grace_seconds, process="outbox")
 
 
 if __name__ == "__main__":
-    sys.exit(run_loop(main()))
+    try:
+        sys.exit(run_loop(main()))
+    except KeyboardInterrupt:  # before the signal handlers are in place
+        sys.exit(130)

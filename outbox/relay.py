@@ -114,12 +114,26 @@ class Relay:
         return delivered
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Relay until `stop` is set."""
+        """Relay until `stop` is set, then deliver what is due before returning."""
         async with self._opened():
             log.info("outbox_relay_started", url=self.url, lanes=self.settings.concurrency)
             async with asyncio.TaskGroup() as lanes:
                 for _ in range(self.settings.concurrency):
                     lanes.create_task(self._lane(stop))
+            await self._flush()
+
+    async def _flush(self) -> None:
+        """Stopping: post what is due now, so no event waits for the next start; stops at the
+        first round that delivers nothing (nothing due, or the ledger system failing)."""
+        log.info("outbox_relay_flushing")
+        flushed = 0
+        try:
+            while (result := await self.once()).delivered:
+                flushed += result.delivered
+        except Exception as exc:
+            log.warning("outbox_flush_failed", error=type(exc).__name__, flushed=flushed)
+            return
+        log.info("outbox_relay_stopped", flushed=flushed)
 
     async def _lane(self, stop: asyncio.Event) -> None:
         while not stop.is_set():

@@ -165,3 +165,52 @@ async def test_outreach_serve_takes_updates_on_its_webhook(
         assert await stand_in.texts(1) == []
     finally:
         await stop(process, log)
+
+
+async def test_python_m_bot_takes_updates_on_its_own_webhook_port(
+    stand_in: StandIn, database_url: str, tmp_path: Path
+) -> None:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    log = tmp_path / "bot.log"
+    environment = env(
+        stand_in,
+        database_url,
+        BOT_MODE="webhook",
+        BOT_WEBHOOK_SECRET=SECRET,
+        BOT_HOST="127.0.0.1",
+        BOT_PORT=str(port),
+        PUBLIC_BASE_URL=base,
+    )
+    process = await start([sys.executable, "-m", "bot"], environment, log)
+    try:
+
+        async def webhook_set() -> bool:
+            status, info = await stand_in.call("getWebhookInfo")
+            return status == 200 and info["result"]["url"] == f"{base}/telegram/webhook"
+
+        try:
+            await eventually(webhook_set, limit=60)
+        except TimeoutError:
+            raise AssertionError(output(log)) from None
+        async with aiohttp.ClientSession() as http:
+            for path in ("/healthz", "/readyz", "/metrics"):
+                async with http.get(f"{base}{path}") as response:
+                    assert response.status == 200, (path, await response.text())
+        await conversation(stand_in, log)
+    finally:
+        await stop(process, log)
+
+
+async def test_python_m_bot_switched_off_says_so_and_exits(
+    stand_in: StandIn, database_url: str, tmp_path: Path
+) -> None:
+    log = tmp_path / "bot.log"
+    process = await start(
+        [sys.executable, "-m", "bot"], env(stand_in, database_url, BOT_MODE="off"), log
+    )
+    async with asyncio.timeout(60):
+        code = await process.wait()
+    assert code == 0
+    assert "BOT_MODE=off" in output(log)
+    assert await stand_in.texts(CHAT) == []

@@ -12,31 +12,20 @@ import os
 import signal
 import sys
 from collections import Counter
-from collections.abc import AsyncIterator
 from datetime import date, timedelta
 from pathlib import Path
 
-import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from campaigns.model import EVENTS, MESSAGES
 from cli.local_stack import LocalStack, local_stack
-from core import create_engine
 from tests.campaigns.residents import add_residents, resident
-from tests.conftest import REDIS_TEST_URL, _empty
+from tests.conftest import REDIS_TEST_URL
 from tests.e2e.test_campaign_loop import launch, logged
 
 ROOT = Path(__file__).resolve().parents[2]
 RESIDENTS = 20_000
-
-
-@pytest.fixture
-async def pg_engine(postgres_url: str) -> AsyncIterator[AsyncEngine]:
-    await _empty(postgres_url)
-    engine = create_engine(postgres_url)
-    yield engine
-    await engine.dispose()
 
 
 def worker_env(stack: LocalStack, database_url: str) -> dict[str, str]:
@@ -122,10 +111,8 @@ async def sent_rows(engine: AsyncEngine) -> int:
         )
 
 
-async def test_kill_9_three_times_no_duplicates_nobody_missed(
-    pg_engine: AsyncEngine, postgres_url: str, tmp_path: Path
-) -> None:
-    engine = pg_engine
+async def sms_campaign(engine: AsyncEngine, residents: int) -> None:
+    """A running SMS campaign (open all day) to `residents` new residents, one message each."""
     rows = [
         resident(
             i % 400,
@@ -133,21 +120,28 @@ async def test_kill_9_three_times_no_duplicates_nobody_missed(
             name="王建国",
             phone=f"13{i:09d}",
         )
-        for i in range(RESIDENTS)
+        for i in range(residents)
     ]
-    for start in range(0, RESIDENTS, 5000):
+    for start in range(0, residents, 5000):
         await add_residents(engine, rows[start : start + 5000])
+    await launch(
+        engine,
+        "lapsed_priority",
+        "lapsed-priority",
+        channels=["sms"],
+        window={"start": "00:00", "end": "23:59:59"},
+    )
+    async with engine.connect() as c:
+        planned = (await c.execute(select(func.count()).select_from(MESSAGES))).scalar_one()
+    assert planned == residents
+
+
+async def test_kill_9_three_times_no_duplicates_nobody_missed(
+    pg_engine: AsyncEngine, postgres_url: str, tmp_path: Path
+) -> None:
+    engine = pg_engine
+    await sms_campaign(engine, RESIDENTS)
     async with local_stack(engine, tmp_path) as stack:
-        await launch(
-            engine,
-            "lapsed_priority",
-            "lapsed-priority",
-            channels=["sms"],
-            window={"start": "00:00", "end": "23:59:59"},
-        )
-        async with engine.connect() as c:
-            planned = (await c.execute(select(func.count()).select_from(MESSAGES))).scalar_one()
-        assert planned == RESIDENTS
         env = worker_env(stack, postgres_url)
         log = tmp_path / "workers.log"
         kills = 0
