@@ -13,15 +13,17 @@ import yaml
 from campaigns import parse_definition
 from campaigns.model import CAMPAIGNS
 from campaigns.templates import TEMPLATES_ROOT
-from channels.sandbox import SandboxConfig
+from channels.sandbox import SandboxConfig, TelegramSandboxConfig
 from cli.doctor import diagnose
 from core import create_engine
-from ops.checks import CheckResult
+from ops.checks import CheckResult, check_migrations
 from tests.conftest import REDIS_TEST_URL
-from tests.ops.support import one_revision_behind, sms_stand_in
+from tests.ops.support import one_revision_behind, sms_stand_in, telegram_stand_in
 
 KEY = "doctor-key"
 SECRET = "doctor-secret-value"
+SID = "AC" + "0123456789abcdef" * 2
+BOT_TOKEN = "7000000002:doctor-bot-token"
 
 
 @pytest.fixture
@@ -37,6 +39,10 @@ async def setup(
         sms_stand_in(
             SandboxConfig(provider="tencent", key=KEY, secret=SECRET, log_path=tmp_path / "t.jsonl")
         ) as tencent,
+        sms_stand_in(
+            SandboxConfig(provider="twilio", key=SID, secret=SECRET, log_path=tmp_path / "w.jsonl")
+        ) as twilio,
+        telegram_stand_in(TelegramSandboxConfig(token=BOT_TOKEN)) as telegram,
     ):
         env = {
             "DATABASE_URL": database_url,
@@ -48,10 +54,21 @@ async def setup(
             "TENCENT_SECRET_KEY": SECRET,
             "TENCENT_SDK_APP_ID": "1400000000",
             "TENCENT_ENDPOINT": tencent,
+            "TWILIO_ACCOUNT_SID": SID,
+            "TWILIO_AUTH_TOKEN": SECRET,
+            "TWILIO_BASE_URL": twilio,
+            "TELEGRAM_BOT_TOKEN": BOT_TOKEN,
+            "TELEGRAM_API_URL": telegram,
         }
         for name, value in env.items():
             monkeypatch.setenv(name, value)
         yield env
+
+
+def without_twilio(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Twilio approves every template: the template tests need it unconfigured."""
+    for name in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN"):
+        monkeypatch.delenv(name)
 
 
 def by_name(results: list[CheckResult]) -> dict[str, CheckResult]:
@@ -88,6 +105,8 @@ async def test_good_setup_passes(setup: dict[str, str]) -> None:
         "redis",
         "credentials:aliyun",
         "credentials:tencent",
+        "credentials:twilio",
+        "credentials:telegram",
         "templates",
     } <= names
     no_secret(results)
@@ -116,6 +135,7 @@ async def test_database_one_migration_behind(setup: dict[str, str]) -> None:
     try:
         async with one_revision_behind(engine) as previous:
             results = await diagnose()
+            assert not (await check_migrations(engine)).ok  # reported, not migrated
     finally:
         await engine.dispose()
     assert failed(results) == ["migrations"]
@@ -166,8 +186,9 @@ def registry_without(tmp_path: Path, template: str, providers: set[str]) -> Path
 
 
 async def test_campaign_template_not_approved_by_the_configured_providers(
-    setup: dict[str, str], tmp_path: Path
+    setup: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    without_twilio(monkeypatch)
     registry = registry_without(tmp_path, "new_form_workers", {"aliyun", "tencent"})
     results = await diagnose(registry=registry)
     assert failed(results) == ["template:new_form_workers"]
@@ -207,10 +228,11 @@ async def add_campaign(url: str, state: str, **definition: str) -> int:
 
 
 async def test_live_campaign_through_a_provider_that_did_not_approve_its_template(
-    setup: dict[str, str], tmp_path: Path
+    setup: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Tencent still approves the template, so only the campaign that sends it through Aliyun
     (approval withdrawn after it was created) is wrong; a finished one is not checked."""
+    without_twilio(monkeypatch)
     registry = registry_without(tmp_path, "new_form_workers", {"aliyun"})
     live = await add_campaign(setup["DATABASE_URL"], "running", sms_provider="aliyun")
     await add_campaign(setup["DATABASE_URL"], "completed", sms_provider="aliyun")
@@ -229,6 +251,7 @@ async def test_live_campaign_through_a_provider_that_did_not_approve_its_templat
 async def test_reply_provider_without_credentials(
     setup: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    without_twilio(monkeypatch)
     monkeypatch.setenv("REPLY_SMS_PROVIDER", "twilio")
     results = await diagnose()
     assert failed(results) == ["replies"]
