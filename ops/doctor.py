@@ -31,7 +31,7 @@ from campaigns import (
     list_campaigns,
     load_campaign,
 )
-from channels import GatewaySettings, probe_gateway
+from channels import GatewayProbe, GatewaySettings, probe_gateway
 from core import BilingualError
 from ops.checks import STORE_WITHIN, CheckResult, describe_error
 
@@ -55,7 +55,15 @@ _ENDPOINT_SETTINGS = {
 
 async def _credentials(settings: GatewaySettings, provider: str, within: float) -> CheckResult:
     name = f"credentials:{provider}"
-    probe = await probe_gateway(settings, provider, within=within)
+    try:
+        probe = await probe_gateway(settings, provider, within=within)
+    except Exception as error:  # an endpoint setting no client can use: a finding, not a crash
+        probe = GatewayProbe(
+            provider,
+            False,
+            False,
+            f"无法发出检查请求 / the check could not be made: {describe_error(error)}",
+        )
     if probe.ok:
         return CheckResult(
             name,
@@ -77,8 +85,9 @@ async def _credentials(settings: GatewaySettings, provider: str, within: float) 
     return CheckResult(
         name,
         False,
-        f"网关 {provider} 的凭据检查未通过（{probe.call}）：{reason_zh} / "
-        f"gateway {provider} failed the credentials check ({probe.call}): "
+        f"网关 {provider} 的凭据检查未通过{f'（{probe.call}）' if probe.call else ''}："
+        f"{reason_zh} / gateway {provider} failed the credentials check"
+        f"{f' ({probe.call})' if probe.call else ''}: "
         f"{reason_en or reason_zh}",
         fix,
     )

@@ -172,6 +172,17 @@ async def test_unreachable_gateway(setup: dict[str, str], monkeypatch: pytest.Mo
     assert "ALIYUN_ENDPOINT" in by_name(results)["credentials:aliyun"].fix
 
 
+async def test_endpoint_no_client_can_use(
+    setup: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ALIYUN_ENDPOINT", "http://[::1")
+    results = await diagnose(within=2.0)
+    assert failed(results) == ["credentials:aliyun"]
+    aliyun = by_name(results)["credentials:aliyun"]
+    assert "the check could not be made" in aliyun.detail
+    assert "ALIYUN_ENDPOINT" in aliyun.fix
+
+
 def registry_without(tmp_path: Path, template: str, providers: set[str]) -> Path:
     """A copy of the template registry in which `providers` did not approve `template`."""
     root = tmp_path / "templates"
