@@ -14,8 +14,9 @@ import typer
 from redis.asyncio import Redis
 from rich.table import Table
 
-from cli.context import console, database, err_console, print_json, run
+from cli.context import console, database, err_console, fail, print_json, run
 from core import EMBEDDED_REDIS, create_redis, load_settings
+from ops.checks import check_redis
 from ops.queue_stats import QueueStats, queue_stats
 
 app = typer.Typer(help="发送队列 / The send queue.", no_args_is_help=True)
@@ -34,8 +35,19 @@ async def redis_client() -> AsyncIterator[Redis]:
             "this command cannot see it",
             highlight=False,
         )
-    client = create_redis(url)
     try:
+        client = create_redis(url)
+    except ValueError:
+        fail(
+            "REDIS_URL 无法识别，应为 redis://主机:6379/0",
+            "REDIS_URL must look like redis://host:6379/0",
+        )
+    try:
+        reached = await check_redis(client)
+        if not reached.ok:
+            zh, _, en = reached.detail.partition(" / ")
+            fix_zh, _, fix_en = reached.fix.partition(" / ")
+            fail(f"{zh}；{fix_zh}", f"{en}; {fix_en}")
         yield client
     finally:
         await client.aclose()

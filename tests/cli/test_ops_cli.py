@@ -175,3 +175,17 @@ def test_replay_needs_ids_or_all(stores: str) -> None:
     result = runner.invoke(app, ["deadletter", "replay"])
     assert result.exit_code == 2
     assert "--all" in result.stderr
+
+
+def test_queue_commands_say_when_redis_is_wrong(
+    stores: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:1/0")
+    result = runner.invoke(app, ["queue", "stats"])
+    assert result.exit_code == 2
+    assert "Redis does not answer" in result.stderr
+    assert "REDIS_URL" in result.stderr
+    monkeypatch.setenv("REDIS_URL", "localhost:6379")
+    result = runner.invoke(app, ["deadletter", "list"])
+    assert result.exit_code == 2
+    assert "redis://host:6379/0" in result.stderr
