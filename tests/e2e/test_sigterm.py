@@ -112,6 +112,14 @@ async def until(condition: Callable[[], Awaitable[bool]], what: str, seconds: fl
     raise AssertionError(f"gave up waiting for {what}")
 
 
+async def reap(*processes: asyncio.subprocess.Process) -> None:
+    """Kill what a failed test left running."""
+    for process in processes:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+
+
 async def exit_code(process: asyncio.subprocess.Process, log: Path, seconds: float = 150) -> int:
     try:
         async with asyncio.timeout(seconds):
@@ -183,10 +191,7 @@ async def test_sigterm_one_of_two_workers_mid_campaign_loses_nothing_sends_nothi
             second.send_signal(signal.SIGTERM)
             second_code = await exit_code(second, second_log)
         finally:
-            for process in (first, second):
-                if process.returncode is None:
-                    process.kill()
-                    await process.wait()
+            await reap(first, second)
         per_phone = Counter(m["to"] for m in logged(stack))
 
     assert code == 0, tail(first_log)
@@ -270,9 +275,7 @@ async def test_a_stuck_drain_is_cut_short_by_a_second_sigterm_or_the_deadline(
                 process.send_signal(signal.SIGTERM)
             code = await exit_code(process, log, seconds=60)
         finally:
-            if process.returncode is None:
-                process.kill()
-                await process.wait()
+            await reap(process)
     assert code != 0, tail(log)
     [forced] = named(log, "shutdown_forced")
     assert forced["reason"] == how
@@ -313,9 +316,7 @@ async def test_python_m_outbox_flushes_due_events_on_sigterm(
             process.send_signal(signal.SIGTERM)
             code = await exit_code(process, log)
         finally:
-            if process.returncode is None:
-                process.kill()
-                await process.wait()
+            await reap(process)
         records = standin.records()
     assert code == 0, tail(log)
     assert_each_once(records, ids)
