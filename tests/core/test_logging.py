@@ -245,7 +245,6 @@ def test_percent_encoded_identifiers_are_masked() -> None:
             "progress": "50%20 done",
         },
     )
-    assert (
-        event["event"] == f'GET /cb?to= {PHONE_MASKED}&alt={OTHER_PHONE_MASKED}&id="{ID_MASKED}"'
-    )
+    masked = f'GET /cb?to= {PHONE_MASKED}&alt={OTHER_PHONE_MASKED}&id="{ID_MASKED}"'
+    assert event["event"] == masked
     assert event["progress"] == "50%20 done"
