@@ -91,3 +91,13 @@ def test_parts_cover_the_units(text: str) -> None:
     per_part = (153 if parts > 1 else 160) if is_gsm7(text) else (67 if parts > 1 else 70)
     assert parts >= 1
     assert sms_units(text) <= parts * per_part
+
+
+@given(st.text(max_size=600))
+def test_units_are_each_characters_cost_summed(text: str) -> None:
+    # Counted in C for speed; must equal the per-character definition.
+    if is_gsm7(text):
+        expected = sum(2 if c in GSM7_EXTENSION else 1 for c in text)
+    else:
+        expected = sum(2 if ord(c) > 0xFFFF else 1 for c in text)
+    assert sms_units(text) == expected
