@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from campaigns.events import EventKind, event_row, write_events
 from campaigns.model import CONTACTS, MESSAGES, SUPPRESSIONS, MessageStatus, locked_messages
 from channels.base import Accepted, ChannelKind, Failed, RetryLater, SendResult, Unknown
-from core import in_transaction, is_sqlite, stored_utc
+from core import in_transaction, is_sqlite, one_of, stored_utc
 from ops.instruments import count_recorded_sends
 
 _M = MESSAGES
@@ -97,8 +97,8 @@ async def claim(
     return await in_transaction(engine, work, what="claim")
 
 
-def _in_locked(ids: Sequence[int], *conditions: Any) -> Any:
-    return locked_messages(_M.c.id.in_(ids), *conditions)
+def _in_locked(connection: AsyncConnection, ids: Sequence[int], *conditions: Any) -> Any:
+    return locked_messages(one_of(connection, _M.c.id, ids), *conditions)
 
 
 async def _claim(
@@ -116,7 +116,7 @@ async def _claim(
     # again if its campaign is running (a paused campaign's rows wait for its resume).
     await connection.execute(
         update(_M)
-        .where(_in_locked(ids, _M.c.status == _Q, _M.c.campaign_id.not_in(list(rules))))
+        .where(_in_locked(connection, ids, _M.c.status == _Q, _M.c.campaign_id.not_in(list(rules))))
         .values(enqueued_at=None)
     )
     open_ids = [c for c, r in rules.items() if r.window_opens_at is None]
@@ -124,7 +124,9 @@ async def _claim(
         if rule.window_opens_at is not None:
             await connection.execute(
                 update(_M)
-                .where(_in_locked(ids, _M.c.campaign_id == campaign_id, _M.c.status == _Q))
+                .where(
+                    _in_locked(connection, ids, _M.c.campaign_id == campaign_id, _M.c.status == _Q)
+                )
                 .values(not_before=rule.window_opens_at, enqueued_at=None)
             )
     if not open_ids:
@@ -134,6 +136,7 @@ async def _claim(
             update(_M)
             .where(
                 _in_locked(
+                    connection,
                     ids,
                     _M.c.status == _Q,
                     _M.c.campaign_id.in_(open_ids),
@@ -200,7 +203,10 @@ async def _drop_suppressed(
     rows = (
         await connection.execute(
             select(_S.c.address, _S.c.resident_id).where(
-                or_(_S.c.address.in_(addresses), _S.c.resident_id.in_(residents))
+                or_(
+                    one_of(connection, _S.c.address, addresses),
+                    one_of(connection, _S.c.resident_id, residents),
+                )
             )
         )
     ).all()

@@ -28,7 +28,7 @@ from campaigns.model import (
     MessageStatus,
     locked_messages,
 )
-from core import in_transaction
+from core import in_transaction, one_of
 
 _M = MESSAGES
 _K = CAMPAIGNS
@@ -76,7 +76,9 @@ async def enqueue_due(
         if not rows:
             return []
         await connection.execute(
-            update(_M).where(_M.c.id.in_([r.id for r in rows])).values(enqueued_at=now)
+            update(_M)
+            .where(one_of(connection, _M.c.id, [r.id for r in rows]))
+            .values(enqueued_at=now)
         )
         entries = [(int(r.priority), str(r.id)) for r in rows]
         # Enqueued before commit: if the commit fails the entries are harmless duplicates,

@@ -1,7 +1,7 @@
 """Settings, stores and logging shared by every process; knows nothing of the domain."""
 
 from core.clock import RESIDENT_TZ, stored_utc, today
-from core.database import Base, create_engine, create_session_factory, is_sqlite
+from core.database import Base, create_engine, create_session_factory, is_sqlite, one_of
 from core.errors import BilingualError
 from core.logging import (
     configure_logging,
@@ -36,6 +36,7 @@ __all__ = [
     "mask_phone",
     "mask_processor",
     "mask_text",
+    "one_of",
     "resident_ref",
     "run_bound",
     "run_loop",

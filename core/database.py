@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import ColumnElement, any_, bindparam, event
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -23,6 +26,20 @@ class Base(DeclarativeBase):
 def is_sqlite(url: str) -> bool:
     """Whether a database URL points at SQLite."""
     return make_url(url).get_backend_name() == "sqlite"
+
+
+def one_of(
+    connection: AsyncConnection, column: ColumnElement[Any], values: Iterable[Any]
+) -> ColumnElement[bool]:
+    """`column IN values`, for a list as long as a send batch.
+
+    On PostgreSQL one array parameter (`column = ANY($1)`, which PostgreSQL plans as it plans
+    IN): IN (…) is rendered afresh at every execution with one bound parameter per value, and
+    prepared again whenever the count changes; the array is compiled and prepared once.
+    """
+    if connection.dialect.name == "postgresql":
+        return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
+    return column.in_(values)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
