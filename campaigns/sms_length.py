@@ -60,8 +60,11 @@ def sms_parts(text: str) -> int:
     """Billed parts of `text` (an empty text is still one message)."""
     gsm7 = is_gsm7(text)
     single, part = (GSM7_SINGLE, GSM7_PART) if gsm7 else (UCS2_SINGLE, UCS2_PART)
-    if _total(text, gsm7) <= single:
+    total = _total(text, gsm7)
+    if total <= single:
         return 1
+    if total == len(text):
+        return -(-total // part)  # every character costs one unit: no pair to keep whole
     parts, used = 1, 0
     for cost in _units(text):
         # A character that does not fit whole starts the next part (pairs are never split).

@@ -101,3 +101,20 @@ def test_units_are_each_characters_cost_summed(text: str) -> None:
     else:
         expected = sum(2 if ord(c) > 0xFFFF else 1 for c in text)
     assert sms_units(text) == expected
+
+
+@given(st.text(alphabet=BASIC + EXTENSION + "汉😀", max_size=500))
+def test_parts_are_the_greedy_cut_of_the_units(text: str) -> None:
+    # The shortcuts (one part; every character one unit) agree with cutting unit by unit.
+    gsm7 = is_gsm7(text)
+    costs = [
+        (2 if c in GSM7_EXTENSION else 1) if gsm7 else (2 if ord(c) > 0xFFFF else 1) for c in text
+    ]
+    single, part = (160, 153) if gsm7 else (70, 67)
+    parts, used = 1, 0
+    if sum(costs) > single:
+        for cost in costs:
+            if used + cost > part:
+                parts, used = parts + 1, 0
+            used += cost
+    assert sms_parts(text) == parts
