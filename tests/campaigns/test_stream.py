@@ -246,3 +246,26 @@ async def test_unknown_priority_and_empty_id_are_refused(connect: Connect) -> No
     with pytest.raises(ValueError, match="count"):
         await q.read(0)
     assert await q.enqueue([]) == []
+
+
+async def test_enqueue_keeps_order_across_scripts_and_a_flushed_script_cache(
+    connect: Connect, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Entries go in by a server-side script, several calls for a long list: each stream still
+    # gets its ids in the given order, and the answer is one entry id per pair, in order.
+    monkeypatch.setattr("campaigns.stream._ENQUEUE_CHUNK", 4)
+    client = connect()
+    q = SendQueue(client, consumer="w1")
+    await q.ensure_groups()
+    await client.script_flush()  # the server has forgotten the script: sent in full
+    pairs = [(i % 3, f"m{i}") for i in range(11)]
+    entry_ids = await q.enqueue(pairs)
+
+    assert len(entry_ids) == 11
+    for priority in (0, 1, 2):
+        stored = await client.xrange(q.stream(priority))
+        expected = [(e, m) for e, (p, m) in zip(entry_ids, pairs, strict=True) if p == priority]
+        assert [(entry, fields) for entry, fields in stored] == [(e, {"m": m}) for e, m in expected]
+    with pytest.raises(ValueError, match="priority"):
+        await q.enqueue([(1, "ok"), (3, "bad")])
+    assert await client.xlen(q.stream(1)) == 4  # nothing of a refused list was added
