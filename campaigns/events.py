@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import insert
@@ -52,6 +53,26 @@ EVENT_OF = {
 }
 
 
+#: `json.dumps(data, ensure_ascii=False, default=str)`, made once: dumps with options builds an
+#: encoder per call.
+_DATA = json.JSONEncoder(ensure_ascii=False, default=str)
+
+
+@lru_cache(maxsize=1024)
+def _one_pair(key: str, value: str) -> str:
+    return _DATA.encode({key: value})
+
+
+def _encoded(data: Mapping[str, Any]) -> str:
+    """The event's data as JSON. The send loop writes an event per message, nearly all with
+    the same one-pair data (`{"provider": "aliyun"}`): those are encoded once."""
+    if len(data) == 1:
+        ((key, value),) = data.items()
+        if type(key) is str and type(value) is str:
+            return _one_pair(key, value)
+    return _DATA.encode(data)
+
+
 def event_row(
     kind: str,
     at: datetime,
@@ -67,7 +88,7 @@ def event_row(
         "campaign_id": campaign_id,
         "message_id": message_id,
         "resident_id": resident_id,
-        "data": None if data is None else json.dumps(data, ensure_ascii=False, default=str),
+        "data": None if data is None else _encoded(data),
     }
 
 
