@@ -263,7 +263,7 @@ async def test_enqueue_keeps_order_across_scripts_and_a_flushed_script_cache(
 
     assert len(entry_ids) == 11
     for priority in (0, 1, 2):
-        stored = await client.xrange(q.stream(priority))
+        stored = await client.xrange(q.stream(priority)) or []
         expected = [(e, m) for e, (p, m) in zip(entry_ids, pairs, strict=True) if p == priority]
         assert [(entry, fields) for entry, fields in stored] == [(e, {"m": m}) for e, m in expected]
     with pytest.raises(ValueError, match="priority"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import BigInteger, Column, MetaData, String, Table, insert, select
+from sqlalchemy.engine import ScalarResult
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core import one_of
@@ -20,16 +21,16 @@ async def test_one_of_matches_exactly_the_listed_values(engine: AsyncEngine) -> 
     async with engine.begin() as connection:
         await connection.run_sync(_META.create_all)
         await connection.execute(insert(_ROWS), [{"id": i, "name": f"n{i}"} for i in range(1, 601)])
-        wanted = list(range(2, 601, 3)) + [9999]  # one value matches no row
-        ids = await connection.scalars(
+        wanted = [*range(2, 601, 3), 9999]  # one value matches no row
+        ids: ScalarResult[int] = await connection.scalars(
             select(_ROWS.c.id).where(one_of(connection, _ROWS.c.id, wanted)).order_by(_ROWS.c.id)
         )
         assert list(ids) == list(range(2, 601, 3))
-        names = await connection.scalars(
+        names: ScalarResult[int] = await connection.scalars(
             select(_ROWS.c.id).where(one_of(connection, _ROWS.c.name, {"n7", "n500", "x"}))
         )
         assert sorted(names) == [7, 500]
-        none = await connection.scalars(
+        none: ScalarResult[int] = await connection.scalars(
             select(_ROWS.c.id).where(one_of(connection, _ROWS.c.id, []))
         )
         assert list(none) == []
