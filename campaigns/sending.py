@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import and_, bindparam, case, null, or_, select, update
@@ -33,6 +34,7 @@ _S = SUPPRESSIONS
 _C = CONTACTS
 _Q = MessageStatus.QUEUED.value
 _SENDING = MessageStatus.SENDING.value
+_by_id = attrgetter("id")
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,7 +133,7 @@ async def _claim(
             )
     if not open_ids:
         return []
-    claimed_rows = (
+    claimed_rows: Sequence[Any] = (
         await connection.execute(
             update(_M)
             .where(
@@ -161,21 +163,14 @@ async def _claim(
             )
         )
     ).all()
+    # Rows unpacked as tuples, in the RETURNING order: a Row's attribute access costs about
+    # half a microsecond, eight of them per message.
     claimed = sorted(
         (
-            Claimed(
-                r.id,
-                r.campaign_id,
-                r.resident_id,
-                r.channel,
-                r.address,
-                r.priority,
-                json.loads(r.variables),
-                r.attempts,
-            )
-            for r in claimed_rows
+            Claimed(id_, campaign, resident, channel, to, priority, json.loads(variables), tries)
+            for id_, campaign, resident, channel, to, priority, variables, tries in claimed_rows
         ),
-        key=lambda c: c.id,
+        key=_by_id,
     )
     if not claimed:
         return []

@@ -64,7 +64,7 @@ async def enqueue_due(
     )
 
     async def work(connection: AsyncConnection) -> list[tuple[int, str]]:
-        rows = (
+        rows: Sequence[Any] = (
             await connection.execute(
                 select(_M.c.id, _M.c.priority)
                 .where(due)
@@ -77,10 +77,10 @@ async def enqueue_due(
             return []
         await connection.execute(
             update(_M)
-            .where(one_of(connection, _M.c.id, [r.id for r in rows]))
+            .where(one_of(connection, _M.c.id, [id_ for id_, _ in rows]))
             .values(enqueued_at=now)
         )
-        entries = [(int(r.priority), str(r.id)) for r in rows]
+        entries = [(int(priority), str(id_)) for id_, priority in rows]
         # Enqueued before commit: if the commit fails the entries are harmless duplicates,
         # whereas committing first could lose them on a crash in between.
         await queue.enqueue(entries)
