@@ -23,7 +23,7 @@ from typing import Any
 
 from faq.bm25 import BM25Index
 from faq.knowledge import Entry, load_entries
-from faq.text import normalise, prepare, terms
+from faq.text import normalise, normalised_terms, prepare, terms
 
 #: Used when no calibration file is shipped.
 DEFAULT_THRESHOLD = 0.5
@@ -204,11 +204,12 @@ class Answerer:
     def ask(self, question: str) -> Reply:
         if not question.strip():
             return Abstained(NOT_SURE, NOT_SURE_EN, 0.0, "empty")
-        query = terms(question)
+        text = normalise(question)  # once: the checks below all read the normalised text
+        query = normalised_terms(text)
         entry, confidence = self._score(query)
         if self.index.information(query) < MIN_INFORMATION * self.index.unseen_idf:
             return Abstained(VAGUE, VAGUE_EN, confidence, "vague", entry.id if entry else None)
-        if self.off_topic(question):
+        if _off_topic(text):
             return Abstained(
                 NOT_SURE, NOT_SURE_EN, confidence, "off_topic", entry.id if entry else None
             )
@@ -220,22 +221,27 @@ class Answerer:
                 "low_confidence",
                 entry.id if entry else None,
             )
-        if self.withheld(entry, question):
+        if self._withheld(entry, text):
             return Abstained(OTHER_PROVINCE, NOT_SURE_EN, confidence, "other_province", entry.id)
         return Answered(entry, confidence)
 
     @staticmethod
     def off_topic(question: str) -> bool:
         """Whether `question` is about a subject we never answer (see OFF_TOPIC)."""
-        text = normalise(question)
-        return any(word in text for word in OFF_TOPIC)
+        return _off_topic(normalise(question))
 
     def withheld(self, entry: Entry, question: str) -> bool:
         """Whether `entry`'s answer must not be given to `question` however sure we are: the
         answer depends on the province and the question names another province (or one of its
         big cities), where the national rule we give may not hold."""
+        return self._withheld(entry, normalise(question))
+
+    def _withheld(self, entry: Entry, text: str) -> bool:
         if not entry.varies_by_province:
             return False
-        text = normalise(question)
         named = {p for p in PROVINCES if p in text} | {p for c, p in CITIES.items() if c in text}
         return any(not (self.province and p in self.province) for p in named)
+
+
+def _off_topic(text: str) -> bool:
+    return any(word in text for word in OFF_TOPIC)

@@ -66,6 +66,11 @@ SYNONYMS: dict[str, str] = {
     "快递员": "骑手",
 }
 
+#: Longer forms first, so that 农村养老保险 is read whole before 养老保险 within it.
+_SYNONYMS_LONGEST_FIRST = tuple(
+    sorted(SYNONYMS.items(), key=lambda item: len(item[0]), reverse=True)
+)
+
 #: Words that say nothing about what is asked.
 STOPWORDS = frozenset(
     "的 了 吗 呢 吧 啊 呀 哦 嘛 么 是 在 有 和 与 及 或 也 "  # noqa: SIM905
@@ -120,15 +125,19 @@ def normalise(text: str) -> str:
     """Full-width to half-width, identifiers dropped, lower case, colloquial words to standard
     ones, any number of years or months to 几年 / 几个月."""
     cleaned = _IDENTIFIER.sub(" ", unicodedata.normalize("NFKC", text)).lower().strip()
-    for colloquial in sorted(SYNONYMS, key=len, reverse=True):
-        cleaned = cleaned.replace(colloquial, SYNONYMS[colloquial])
+    for colloquial, standard in _SYNONYMS_LONGEST_FIRST:
+        cleaned = cleaned.replace(colloquial, standard)
     return _SPAN.sub(r"几\1", cleaned)
 
 
 def terms(text: str) -> list[str]:
     """The matching terms of `text`: words (minus stopwords), Chinese character pairs and
     single characters."""
-    cleaned = normalise(text)
+    return normalised_terms(normalise(text))
+
+
+def normalised_terms(cleaned: str) -> list[str]:
+    """`terms` of a text `normalise` has already read."""
     words = [
         w
         for w in segmenter().lcut_for_search(cleaned)
