@@ -134,26 +134,48 @@ def updates(count: int, chats: int, first_id: int) -> list[dict[str, Any]]:
     return made
 
 
+def answered_in_body(response: aiohttp.ClientResponse, body: bytes, update: dict[str, Any]) -> bool:
+    """Whether the webhook answered with a sendMessage to the update's chat in its body.
+
+    Telegram runs a Bot API call a webhook answers with (the bot learns nothing of its result);
+    the stand-in counts only the calls the bot made itself, so these are counted here.
+    """
+    chat = str(update["message"]["chat"]["id"]).encode()
+    if response.content_type == "multipart/form-data":  # aiogram's form: name, blank line, value
+        return (
+            b'name="method"\r\n\r\nsendMessage\r\n' in body
+            and b'name="chat_id"\r\n\r\n' + chat + b"\r\n" in body
+        )
+    if response.content_type == "application/json":
+        values = json.loads(body)
+        return bool(
+            values.get("method") == "sendMessage" and str(values.get("chat_id")) == chat.decode()
+        )
+    return False
+
+
 async def post_all(
     url: str, batch: list[dict[str, Any]], concurrency: int
-) -> tuple[float, list[float], int]:
-    """Post every update with `concurrency` in flight: (seconds, latencies in ms, failures)."""
+) -> tuple[float, list[float], int, int]:
+    """Post every update with `concurrency` in flight: (seconds, latencies in ms, failures,
+    replies in the webhook's answers)."""
     latencies: list[float] = []
-    failures = 0
+    failures = in_body = 0
     queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
     for update in batch:
         queue.put_nowait(update)
     headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
 
     async def poster(http: aiohttp.ClientSession) -> None:
-        nonlocal failures
+        nonlocal failures, in_body
         while not queue.empty():
             update = queue.get_nowait()
             started = time.perf_counter()
             async with http.post(url, json=update, headers=headers) as response:
-                await response.read()
                 if response.status != 200:
                     failures += 1
+                elif answered_in_body(response, await response.read(), update):
+                    in_body += 1
             latencies.append((time.perf_counter() - started) * 1000)
 
     connector = aiohttp.TCPConnector(limit=concurrency)
@@ -161,27 +183,29 @@ async def post_all(
         started = time.perf_counter()
         await asyncio.gather(*(poster(http) for _ in range(concurrency)))
         seconds = time.perf_counter() - started
-    return seconds, latencies, failures
+    return seconds, latencies, failures, in_body
 
 
 async def post_at_rate(
     url: str, batch: list[dict[str, Any]], rate: float
-) -> tuple[float, list[float], int]:
+) -> tuple[float, list[float], int, int]:
     """Updates arrive one every 1/rate seconds whatever the answers (an open loop), and are
     posted with at most MAX_IN_FLIGHT posts open, as Telegram delivers to a webhook
     (its max_connections is at most 100): (seconds, latencies in ms, failures). Latency runs
-    from an update's arrival to the bot's answer, so waiting for a free connection counts."""
+    from an update's arrival to the bot's answer, so waiting for a free connection counts;
+    the fourth figure counts replies in the webhook's answers."""
     latencies: list[float] = []
-    failures = 0
+    failures = in_body = 0
     headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
     slots = asyncio.Semaphore(MAX_IN_FLIGHT)
 
     async def post(http: aiohttp.ClientSession, update: dict[str, Any], due: float) -> None:
-        nonlocal failures
+        nonlocal failures, in_body
         async with slots, http.post(url, json=update, headers=headers) as response:
-            await response.read()
             if response.status != 200:
                 failures += 1
+            elif answered_in_body(response, await response.read(), update):
+                in_body += 1
         latencies.append((time.perf_counter() - due) * 1000)
 
     connector = aiohttp.TCPConnector(limit=0)
@@ -196,7 +220,7 @@ async def post_at_rate(
             tasks.append(asyncio.create_task(post(http, update, due)))
         await asyncio.gather(*tasks)
         seconds = time.perf_counter() - started
-    return seconds, latencies, failures
+    return seconds, latencies, failures, in_body
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -274,12 +298,14 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         bot_process = psutil.Process(processes[1].pid)
         cpu_before = bot_process.cpu_times()
         if args.rate:
-            seconds, latencies, failures = await post_at_rate(webhook, measured, args.rate)
+            seconds, latencies, failures, in_body = await post_at_rate(webhook, measured, args.rate)
         else:
-            seconds, latencies, failures = await post_all(webhook, measured, args.concurrency)
+            seconds, latencies, failures, in_body = await post_all(
+                webhook, measured, args.concurrency
+            )
         cpu_after = bot_process.cpu_times()
         cpu = (cpu_after.user + cpu_after.system) - (cpu_before.user + cpu_before.system)
-        replies = await sent_messages(stand_in) - before
+        called = await sent_messages(stand_in) - before
         return {
             "updates": args.updates,
             "offered_rate": args.rate or None,
@@ -299,7 +325,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             "failed_posts": failures,
             "handler_errors": error_log.read_text(errors="replace").count("handler_failed"),
             "bot_log": str(error_log),
-            "replies_sent": replies,
+            "replies_sent": called + in_body,  # one per update expected
+            "replies_in_webhook_answer": in_body,
         }
     finally:
         for process in reversed(processes):

@@ -110,12 +110,12 @@ class Throttle(BaseMiddleware):
             if chat_id is not None:
                 data[CACHED] = answers[2]
             return await handler(event, data)
-        if count == self._limit + 1:
+        if count == self._limit + 1:  # told once, in the webhook's answer (bot.webhook)
             language = language_of(user.language_code)  # before ChatContext: no database read
             if event.message is not None:
-                await event.message.answer(COMMON(language, "throttled"))
-            elif event.callback_query is not None:
-                await event.callback_query.answer(COMMON(language, "throttled"))
+                return event.message.answer(COMMON(language, "throttled"))
+            if event.callback_query is not None:
+                return event.callback_query.answer(COMMON(language, "throttled"))
         return None
 
 
@@ -129,7 +129,7 @@ class RequireConsent(BaseMiddleware):
         language = data.get("language", "zh")
         key = "stopped_already" if chat_user is not None and chat_user.stopped else "need_consent"
         if isinstance(event, Message):
-            await event.answer(COMMON(language, key))
-        elif isinstance(event, CallbackQuery):
-            await event.answer(COMMON(language, key), show_alert=True)
+            return event.answer(COMMON(language, key))
+        if isinstance(event, CallbackQuery):
+            return event.answer(COMMON(language, key), show_alert=True)
         return None

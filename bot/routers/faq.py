@@ -1,5 +1,8 @@
 """Free text: the knowledge base answers, or says it is not sure and offers a staff member.
 
+A handler's one and final message is returned, not sent: in webhook mode it travels in the
+webhook's answer (see bot.webhook).
+
 A question about the resident's own money (an entry routed to the estimator) starts the
 estimate dialogue instead of giving a canned number. The last question the knowledge base could
 not answer waits in the chat's FSM data, so the hand-off button (or typing 转人工) can pass it on.
@@ -11,6 +14,7 @@ from typing import Any
 
 from aiogram import Router
 from aiogram.fsm.context import FSMContext
+from aiogram.methods import SendMessage
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from bot.filters import Data, HasText, TextMatches
@@ -34,8 +38,8 @@ def hand_off_keyboard(language: str) -> InlineKeyboardMarkup:
 
 async def typed_hand_off(
     message: Message, chat_user: ChatUser, language: str, records: ChatRecords, state: FSMContext
-) -> None:
-    await message.answer(await _hand_off(chat_user, language, records, state))
+) -> SendMessage:
+    return message.answer(await _hand_off(chat_user, language, records, state))
 
 
 async def pressed_hand_off(
@@ -72,31 +76,29 @@ async def question(
     answerer: Answerer,
     state: FSMContext,
     **data: Any,
-) -> None:
+) -> SendMessage | None:
     text = (message.text or "")[:MAX_QUESTION]
     reply = answerer.ask(text)
     if isinstance(reply, Abstained):
         await records.question_abstained(chat_user.chat_id, reply.reason, reply.nearest)
         if reply.reason == "vague":  # "你好", "医保": ask for more, nothing to pass on yet
-            await message.answer(COMMON(language, "vague"))
-            return
+            return message.answer(COMMON(language, "vague"))
         await state.update_data({PENDING: text, "handed_off": False})
         key = "other_province" if reply.reason == "other_province" else "not_sure"
-        await message.answer(COMMON(language, key), reply_markup=hand_off_keyboard(language))
-        return
+        return message.answer(COMMON(language, key), reply_markup=hand_off_keyboard(language))
     await records.question_answered(chat_user.chat_id, reply.entry.id, reply.confidence)
     if reply.entry.route == "estimate":
         handler_data = {**data, "chat_user": chat_user, "language": language, "records": records}
         await begin_estimate(message, state, handler_data)
-        return
+        return None
     answer = reply.entry.answer
     if language == "en":
         answer = f"{answer}\n\n{COMMON(language, 'faq_in_chinese')}"
-    await message.answer(answer)
+    return message.answer(answer)
 
 
-async def not_text(message: Message, language: str) -> None:
-    await message.answer(COMMON(language, "not_text"))
+async def not_text(message: Message, language: str) -> SendMessage:
+    return message.answer(COMMON(language, "not_text"))
 
 
 def router() -> Router:

@@ -15,6 +15,7 @@ from functools import cache
 from typing import Any
 
 from aiogram import Bot, Dispatcher
+from aiogram.methods import TelegramMethod
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -41,15 +42,23 @@ class BotHarness:
     seen: dict[int, dict[int, str]] = field(default_factory=dict)
 
     async def deliver(self) -> int:
-        """Feed every pending update to the dispatcher, as polling would; how many."""
+        """Feed every pending update to the dispatcher, as polling would (a call a handler
+        returns is made, as polling makes it); how many."""
         status, body = await self.stand_in.call(
             "getUpdates", json_body={"offset": self.offset, "timeout": 0}
         )
         assert status == 200, body
         for update in body["result"]:
             self.offset = update["update_id"] + 1
-            await self.dispatcher.feed_raw_update(self.bot, update)
+            await self.feed(update)
         return len(body["result"])
+
+    async def feed(self, update: dict[str, Any]) -> None:
+        """Feed one raw update to the dispatcher; a call its handler returns is made, as
+        polling makes it (and Telegram, from a webhook's answer)."""
+        returned = await self.dispatcher.feed_raw_update(self.bot, update)
+        if isinstance(returned, TelegramMethod):
+            await self.bot(returned)
 
     async def say(self, chat_id: int, text: str, **person: Any) -> list[str]:
         """`chat_id` writes `text`; the texts the bot sent back."""

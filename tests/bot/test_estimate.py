@@ -176,7 +176,7 @@ async def test_a_sticker_in_the_dialogue_gets_the_question_again(chat: BotHarnes
     message = {"message_id": 78, "date": 1_700_000_000, "sticker": sticker}
     message |= {"chat": {**person, "type": "private"}, "from": {**person, "is_bot": False}}
     update = {"update_id": 999_000_002, "message": message}
-    await chat.dispatcher.feed_raw_update(chat.bot, update)
+    await chat.feed(update)
     [again] = [m["text"] for m in await chat.new_messages(CHAT)]
     assert "没看懂这个出生年月" in again
 

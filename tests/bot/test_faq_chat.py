@@ -109,7 +109,7 @@ async def test_a_sticker_gets_a_friendly_line(chat: BotHarness) -> None:
             },
         },
     }
-    await chat.dispatcher.feed_raw_update(chat.bot, update)
+    await chat.feed(update)
     [reply] = [m["text"] for m in await chat.new_messages(CHAT)]
     assert "文字" in reply
 
