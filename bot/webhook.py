@@ -48,7 +48,9 @@ class WebhookEndpoint:
             update = Update.model_validate(raw, context={"bot": self._bot})
         except ValidationError:
             return web.Response(status=400, text="The body is not a Telegram update")
-        result = await self._dispatcher.feed_webhook_update(self._bot, update)
+        result: TelegramMethod[Any] | None = await self._dispatcher.feed_webhook_update(
+            self._bot, update
+        )
         if not isinstance(result, TelegramMethod):
             return web.json_response({})
         call = json_call(self._bot, result)
