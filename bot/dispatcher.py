@@ -15,7 +15,7 @@ from aiogram.fsm.storage.redis import RedisStorage
 from redis.asyncio import Redis
 
 from bot.chat_cache import ChatCache, cached_records
-from bot.middlewares import ChatContext, RequireConsent, Throttle
+from bot.middlewares import ChatContext, PrefetchedFSM, RequireConsent, Throttle
 from bot.routers import errors, estimate, faq, linking, start, stop
 from bot.services import ChatRecords
 from faq import Answerer
@@ -41,11 +41,19 @@ def build_dispatcher(
         data_ttl=STATE_TTL,
     )
     cache = ChatCache(redis)
+    # aiogram's FSM middleware would run before Throttle and read the state on its own; ours
+    # runs after it and takes the state Throttle fetched in its round trip.
     dispatcher = Dispatcher(
-        storage=storage, records=cached_records(records, redis), answerer=answerer, **services
+        storage=storage,
+        disable_fsm=True,
+        records=cached_records(records, redis),
+        answerer=answerer,
+        **services,
     )
-    throttle = Throttle(redis, limit=throttle_limit, window=throttle_window)
+    fsm = PrefetchedFSM(storage)
+    throttle = Throttle(redis, limit=throttle_limit, window=throttle_window, fsm=fsm)
     dispatcher.update.outer_middleware(throttle)
+    dispatcher.update.outer_middleware(fsm)
     dispatcher.update.outer_middleware(ChatContext(cache))
 
     features = Router(name="features")

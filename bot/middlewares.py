@@ -1,7 +1,9 @@
 """Middlewares: who is writing (ChatContext), how fast (Throttle), and whether they consented.
 
-Throttle and then ChatContext are outer middlewares on every update: they run before routing,
-so a flood costs one Redis round trip per update and no database read or handler work.
+Throttle, the FSM context (PrefetchedFSM) and then ChatContext are outer middlewares on every
+update: they run before routing, so a flood costs one Redis round trip per update and no
+database read or handler work. That one round trip also fetches what the other two would each
+have fetched on their own: the chat's cached state and its dialogue (FSM) state.
 RequireConsent guards the feature routers only; /start, /help, /stop and the consent buttons
 work for anyone.
 """
@@ -11,7 +13,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from aiogram import BaseMiddleware
+from aiogram import BaseMiddleware, Bot
+from aiogram.fsm.middleware import FSMContextMiddleware
+from aiogram.fsm.storage.memory import DisabledEventIsolation
+from aiogram.fsm.storage.redis import RedisStorage
 from aiogram.types import CallbackQuery, Message, TelegramObject, Update, User
 from redis.asyncio import Redis
 
@@ -22,6 +27,8 @@ from core import resident_ref, run_bound
 
 #: Handler data key: the chat's cached state as Throttle fetched it (None: not cached).
 CACHED = "_cached_chat"
+#: Handler data key: the dialogue state as Throttle fetched it (raw, as stored).
+PREFETCHED_STATE = "_prefetched_state"
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
@@ -88,10 +95,18 @@ class Throttle(BaseMiddleware):
     same round trip fetches the chat's cached state for ChatContext (`CACHED`).
     """
 
-    def __init__(self, redis: Redis, *, limit: int = 8, window: int = 10) -> None:
+    def __init__(
+        self,
+        redis: Redis,
+        *,
+        limit: int = 8,
+        window: int = 10,
+        fsm: PrefetchedFSM | None = None,
+    ) -> None:
         self._redis = redis
         self._limit = limit
         self._window = window
+        self._fsm = fsm
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         assert isinstance(event, Update)
@@ -99,16 +114,21 @@ class Throttle(BaseMiddleware):
         if user is None:
             return await handler(event, data)
         key = f"bot:throttle:{user.id}"
+        state_key = None if self._fsm is None else self._fsm.state_key(data)
         async with self._redis.pipeline(transaction=False) as pipe:
             pipe.incr(key)
             pipe.expire(key, self._window, nx=True)
             if chat_id is not None:
                 pipe.get(ChatCache.key(chat_id))
+            if state_key is not None:
+                pipe.get(state_key)
             answers = await pipe.execute()
         count = int(answers[0])
         if count <= self._limit:
             if chat_id is not None:
                 data[CACHED] = answers[2]
+            if state_key is not None:
+                data[PREFETCHED_STATE] = answers[-1]
             return await handler(event, data)
         if count == self._limit + 1:  # told once, in the webhook's answer (bot.webhook)
             language = language_of(user.language_code)  # before ChatContext: no database read
@@ -133,3 +153,37 @@ class RequireConsent(BaseMiddleware):
         if isinstance(event, CallbackQuery):
             return event.answer(COMMON(language, key), show_alert=True)
         return None
+
+
+class PrefetchedFSM(FSMContextMiddleware):
+    """aiogram's FSM context middleware, taking the state Throttle fetched (PREFETCHED_STATE)
+    instead of reading it again; an update Throttle did not prefetch for is read as usual.
+
+    Without event isolation only: with it, aiogram reads the state after taking the chat's
+    lock (so that two updates of one chat do not both act on the same state), which a read
+    made before the lock would undo. Webhook replicas share no lock anyway.
+    """
+
+    def __init__(self, storage: RedisStorage) -> None:
+        super().__init__(storage=storage, events_isolation=DisabledEventIsolation())
+        self._redis_storage = storage
+
+    def state_key(self, data: dict[str, Any]) -> str | None:
+        """The Redis key of the update's state (None: the update has no chat or user)."""
+        bot: Bot = data["bot"]
+        context = self.resolve_event_context(bot, data)
+        if context is None:
+            return None
+        return self._redis_storage.key_builder.build(context.key, "state")
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        if PREFETCHED_STATE not in data:
+            return await super().__call__(handler, event, data)
+        raw = data.pop(PREFETCHED_STATE)
+        context = self.resolve_event_context(data["bot"], data)
+        data["fsm_storage"] = self.storage
+        if context is not None:
+            # As RedisStorage.get_state reads it.
+            state = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+            data.update({"state": context, "raw_state": state})
+        return await handler(event, data)

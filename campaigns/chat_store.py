@@ -8,7 +8,7 @@ change writes its event in the same transaction.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
@@ -23,7 +23,7 @@ from campaigns.model import CHAT_USERS, EVENTS, INBOUND, SUPPRESSIONS
 from campaigns.personal_estimate import estimate_inputs
 from campaigns.sending import suppress_many
 from campaigns.timing import utc_now
-from core import is_sqlite
+from core import GroupCommit, is_sqlite
 from ledger.model import Resident
 from ops.instruments import count_estimate, count_faq_abstained, count_faq_answered
 from pension import Category, Scheme, YearMonth
@@ -95,6 +95,7 @@ class ChatStore:
         # BEGIN, COMMIT or rollback-on-release round trips.
         self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
         self._clock = clock
+        self._events: GroupCommit[dict[str, Any]] = GroupCommit(self._write_events)
         self._dialect: Any = sqlite if is_sqlite(str(engine.url)) else postgresql
 
     async def chat_user(self, chat_id: int) -> StoredChat | None:
@@ -300,11 +301,16 @@ class ChatStore:
             )
 
     async def _event(self, chat_id: int, kind: str, data: dict[str, Any]) -> None:
-        """One statement, committed as it runs: the chat's busiest write (every question)."""
+        """The chat's busiest write (every question), committed before this returns; the
+        events of updates handled at the same time go in one statement (core.GroupCommit)."""
         row = event_row(kind, self._clock(), data=data)
         del row["resident_id"]
+        row["chat"] = chat_id
+        await self._events.add(row)
+
+    async def _write_events(self, rows: Sequence[dict[str, Any]]) -> None:
         async with self._autocommit.connect() as connection:
-            await connection.execute(_EVENT_INSERT, {**row, "chat": chat_id})
+            await connection.execute(_EVENT_INSERT, rows[0] if len(rows) == 1 else list(rows))
 
     async def _upsert(
         self, connection: AsyncConnection, chat_id: int, *, language: str, consented_at: datetime

@@ -3,6 +3,7 @@
 from core.clock import RESIDENT_TZ, stored_utc, today
 from core.database import Base, create_engine, create_session_factory, is_sqlite, one_of
 from core.errors import BilingualError
+from core.group_commit import GroupCommit
 from core.logging import (
     configure_logging,
     get_logger,
@@ -22,6 +23,7 @@ __all__ = [
     "RESIDENT_TZ",
     "Base",
     "BilingualError",
+    "GroupCommit",
     "Settings",
     "configure_logging",
     "create_engine",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from aiogram.fsm.storage.base import StorageKey
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -61,3 +62,23 @@ async def test_a_change_made_elsewhere_is_seen_once_the_entry_expires(
     await redis.delete(ChatCache.key(CHAT))  # what the expiry does
     [refused] = await chat.say(CHAT, "断缴了还能补吗")
     assert "已退订" in refused
+
+
+async def test_the_dialogue_state_rides_in_the_throttles_round_trip(chat: BotHarness) -> None:
+    """The estimate dialogue moves from question to question on the state Throttle fetched:
+    the FSM storage is never asked for it on its own."""
+    storage = chat.dispatcher.fsm.storage
+    reads: list[object] = []
+    read_state = storage.get_state
+
+    async def counted(key: StorageKey) -> str | None:
+        reads.append(key)
+        return await read_state(key)
+
+    storage.get_state = counted  # type: ignore[method-assign]
+    await chat.consented(CHAT)
+    await chat.say(CHAT, "/estimate")
+    [category] = await chat.say(CHAT, "1968/7")  # answered only in the dialogue's state
+    assert "男性还是女性" in category
+    await chat.press(CHAT, "est:c:male")
+    assert reads == []
