@@ -16,6 +16,7 @@ from redis.asyncio import Redis
 
 from bot.chat_cache import ChatCache, cached_records
 from bot.middlewares import ChatContext, PrefetchedFSM, RequireConsent, Throttle
+from bot.pending import PendingQuestions
 from bot.routers import errors, estimate, faq, linking, start, stop
 from bot.services import ChatRecords
 from faq import Answerer
@@ -48,6 +49,7 @@ def build_dispatcher(
         disable_fsm=True,
         records=cached_records(records, redis),
         answerer=answerer,
+        pending=PendingQuestions(redis),
         **services,
     )
     fsm = PrefetchedFSM(storage)

@@ -5,7 +5,7 @@ webhook's answer (see bot.webhook).
 
 A question about the resident's own money (an entry routed to the estimator) starts the
 estimate dialogue instead of giving a canned number. The last question the knowledge base could
-not answer waits in the chat's FSM data, so the hand-off button (or typing 转人工) can pass it on.
+not answer waits (bot.pending), so the hand-off button (or typing 转人工) can pass it on.
 """
 
 from __future__ import annotations
@@ -18,13 +18,13 @@ from aiogram.methods import SendMessage
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from bot.filters import Data, HasText, TextMatches
+from bot.pending import PendingQuestions as Pending
 from bot.routers.estimate import begin_estimate
 from bot.services import ChatRecords, ChatUser
 from bot.texts import COMMON
 from faq import Abstained, Answerer
 
 HAND_OFF = "handoff"
-PENDING = "pending_question"  # FSM data key: the last question we could not answer
 #: Typed requests for a person (besides the button).
 HAND_OFF_WORDS = frozenset({"转人工", "人工", "人工服务", "找人工", "工作人员"})
 #: Longest question kept for staff; Telegram allows 4096 characters in a message.
@@ -37,9 +37,9 @@ def hand_off_keyboard(language: str) -> InlineKeyboardMarkup:
 
 
 async def typed_hand_off(
-    message: Message, chat_user: ChatUser, language: str, records: ChatRecords, state: FSMContext
+    message: Message, chat_user: ChatUser, language: str, records: ChatRecords, pending: Pending
 ) -> SendMessage:
-    return message.answer(await _hand_off(chat_user, language, records, state))
+    return message.answer(await _hand_off(chat_user, language, records, pending))
 
 
 async def pressed_hand_off(
@@ -47,23 +47,21 @@ async def pressed_hand_off(
     chat_user: ChatUser,
     language: str,
     records: ChatRecords,
-    state: FSMContext,
+    pending: Pending,
 ) -> None:
-    reply = await _hand_off(chat_user, language, records, state)
+    reply = await _hand_off(chat_user, language, records, pending)
     await query.answer()
     if isinstance(query.message, Message):
         await query.message.answer(reply)
 
 
 async def _hand_off(
-    chat_user: ChatUser, language: str, records: ChatRecords, state: FSMContext
+    chat_user: ChatUser, language: str, records: ChatRecords, pending: Pending
 ) -> str:
-    data = await state.get_data()
-    question = data.get(PENDING)
-    if not question:
-        return COMMON(language, "hand_off_busy" if data.get("handed_off") else "hand_off_nothing")
-    await records.hand_off(chat_user.chat_id, question)
-    await state.update_data({PENDING: None, "handed_off": True})
+    taken = await pending.take(chat_user.chat_id)
+    if not taken.question:
+        return COMMON(language, "hand_off_busy" if taken.handed_off_before else "hand_off_nothing")
+    await records.hand_off(chat_user.chat_id, taken.question)
     # Staff's answer comes back through the bot only to a chat linked to a resident.
     return COMMON(language, "handed_off" if chat_user.linked else "handed_off_unlinked")
 
@@ -75,6 +73,7 @@ async def question(
     records: ChatRecords,
     answerer: Answerer,
     state: FSMContext,
+    pending: Pending,
     **data: Any,
 ) -> SendMessage | None:
     text = (message.text or "")[:MAX_QUESTION]
@@ -83,7 +82,7 @@ async def question(
         await records.question_abstained(chat_user.chat_id, reply.reason, reply.nearest)
         if reply.reason == "vague":  # "你好", "医保": ask for more, nothing to pass on yet
             return message.answer(COMMON(language, "vague"))
-        await state.update_data({PENDING: text, "handed_off": False})
+        await pending.keep(chat_user.chat_id, text)
         key = "other_province" if reply.reason == "other_province" else "not_sure"
         return message.answer(COMMON(language, key), reply_markup=hand_off_keyboard(language))
     await records.question_answered(chat_user.chat_id, reply.entry.id, reply.confidence)

@@ -8,6 +8,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from bot.filters import Data
+from bot.pending import PendingQuestions
 from bot.services import ChatRecords, ChatUser
 from bot.texts import COMMON, LANGUAGES
 
@@ -31,8 +32,15 @@ def consent_keyboard(language: str) -> InlineKeyboardMarkup:
     )
 
 
-async def start(message: Message, chat_user: ChatUser, language: str, state: FSMContext) -> None:
+async def start(
+    message: Message,
+    chat_user: ChatUser,
+    language: str,
+    state: FSMContext,
+    pending: PendingQuestions,
+) -> None:
     await state.clear()
+    await pending.forget(chat_user.chat_id)
     if chat_user.consented and not chat_user.stopped:
         await message.answer(COMMON(language, "welcome_back"))
         return

@@ -13,15 +13,22 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import ChatMemberUpdated, Message
 
 from bot.filters import TextMatches
+from bot.pending import PendingQuestions
 from bot.services import ChatRecords, ChatUser
 from bot.texts import COMMON
 from faq import is_stop
 
 
 async def stop(
-    message: Message, chat_user: ChatUser, language: str, records: ChatRecords, state: FSMContext
+    message: Message,
+    chat_user: ChatUser,
+    language: str,
+    records: ChatRecords,
+    state: FSMContext,
+    pending: PendingQuestions,
 ) -> None:
     await state.clear()
+    await pending.forget(chat_user.chat_id)
     if chat_user.stopped:
         await message.answer(COMMON(language, "stopped_already"))
         return

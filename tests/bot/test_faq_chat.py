@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
+from redis.asyncio import Redis
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.pending import PendingQuestions, Taken
 from campaigns import list_questions
 from campaigns.model import EVENTS
 from faq import Answered
@@ -141,3 +144,25 @@ async def test_a_linked_chat_is_told_staff_will_answer_without_asking_to_link(
     assert "/link" not in handed
     [queued] = await list_questions(engine)
     assert queued.resident_id is not None
+
+
+async def test_start_forgets_the_question_that_was_waiting(
+    chat: BotHarness, engine: AsyncEngine
+) -> None:
+    await chat.consented(CHAT)
+    await chat.say(CHAT, WEATHER)
+    await chat.say(CHAT, "/start")
+    [nothing] = await chat.say(CHAT, "转人工")
+    assert "请先把您的问题" in nothing
+    assert await list_questions(engine) == []
+
+
+async def test_two_presses_at_once_hand_the_question_off_once(redis: Redis) -> None:
+    pending = PendingQuestions(redis)
+    await pending.keep(CHAT, WEATHER)
+    first, second = await asyncio.gather(pending.take(CHAT), pending.take(CHAT))
+    assert sorted([first.question or "", second.question or ""]) == ["", WEATHER]
+    assert (await pending.take(CHAT)).handed_off_before
+    await pending.forget(CHAT)
+    assert await pending.take(CHAT) == Taken(None, handed_off_before=False)
+    assert await redis.get(PendingQuestions.key(CHAT)) is None  # no mark left behind
