@@ -34,6 +34,7 @@ _S = SUPPRESSIONS
 _C = CONTACTS
 _Q = MessageStatus.QUEUED.value
 _SENDING = MessageStatus.SENDING.value
+_UNKNOWN = MessageStatus.UNKNOWN.value
 _by_id = attrgetter("id")
 
 
@@ -382,7 +383,11 @@ async def record(
     failed.sort(key=lambda f: f[0].message.id)
 
     async def write(connection: AsyncConnection) -> None:
-        sending = _M.c.status == _SENDING
+        # What a gateway answered settles the row, also when its lease lapsed meanwhile and
+        # upkeep marked it `unknown` (the worker was presumed dead, but was only slow): that
+        # answer is better than any lookup, and Telegram has none to offer. Unknown rows are
+        # claimed by no one, so no other send is in flight for them.
+        sending = or_(_M.c.status == _SENDING, _M.c.status == _UNKNOWN)  # no IN: executemany
         by_id = _M.c.id == bindparam("mid")
         if accepted:
             await connection.execute(
@@ -432,7 +437,7 @@ async def record(
         if unknown:
             await connection.execute(
                 update(_M)
-                .where(by_id, sending)
+                .where(by_id, _M.c.status == _SENDING)
                 .values(
                     status=MessageStatus.UNKNOWN.value,
                     provider=bindparam("provider"),

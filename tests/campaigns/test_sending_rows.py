@@ -361,6 +361,32 @@ async def test_dead_worker_rows_are_resolved_by_lookup_not_resent(engine: AsyncE
     assert row.body == "张先生您好，请及时续缴养老保险。"
 
 
+async def test_a_slow_workers_answer_settles_a_row_its_lapsed_lease_made_unknown(
+    engine: AsyncEngine,
+) -> None:
+    """The worker was only slow: what the gateways told it beats any lookup (and a Telegram
+    row has none), so its answers land on the rows upkeep had marked unknown."""
+    await add_residents(engine, [resident(i) for i in range(1, 5)])
+    campaign_id = await launched(engine, channels=["sms"])
+    ids = await message_ids(engine, campaign_id)
+    got = await claim(engine, ids, {campaign_id: OPEN}, now=NOW, lease=timedelta(minutes=1))
+    assert await reclaim_leases(engine, now=NOW + timedelta(minutes=2)) == 4
+    assert await statuses(engine) == {"unknown": 4}
+    outcomes = [
+        Outcome(got[0], "aliyun", Accepted("biz-1"), body="正文", parts=1),
+        Outcome(got[1], "aliyun", Failed("isv.MOBILE_NUMBER_ILLEGAL", "bad number")),
+        Outcome(got[2], "aliyun", RetryLater(30, "throttled")),
+        Outcome(got[3], "aliyun", Unknown("timeout")),  # no news: stays for the lookup
+    ]
+    later = NOW + timedelta(minutes=3)
+    await record(engine, outcomes, now=later, max_attempts=3)
+    assert await statuses(engine) == {"sent": 1, "failed": 1, "queued": 1, "unknown": 1}
+    async with engine.connect() as c:
+        sent_at = await c.scalar(select(MESSAGES.c.sent_at).where(MESSAGES.c.id == got[3].id))
+    assert sent_at is not None
+    assert sent_at.replace(tzinfo=UTC) == NOW + timedelta(minutes=2)  # kept: expiry runs from it
+
+
 async def test_unknown_rows_with_a_fallback_are_requeued_only_if_neither_gateway_had_them(
     engine: AsyncEngine,
 ) -> None:
