@@ -7,7 +7,7 @@
 from bot.chat_cache import CachedRecords, cached_records
 from bot.dispatcher import build_dispatcher
 from bot.retry import prepare_bot
-from bot.running import BotRunner
+from bot.running import BotRunner, BotTokenRefusedError, start_when_reachable
 from bot.services import ChatRecords, ChatUser, StoredChat
 from bot.settings import WEBHOOK_PATH, BotSettings
 from bot.texts import COMMON, Texts
@@ -18,6 +18,7 @@ __all__ = [
     "WEBHOOK_PATH",
     "BotRunner",
     "BotSettings",
+    "BotTokenRefusedError",
     "CachedRecords",
     "ChatRecords",
     "ChatUser",
@@ -28,4 +29,5 @@ __all__ = [
     "cached_records",
     "prepare_bot",
     "set_webhook",
+    "start_when_reachable",
 ]

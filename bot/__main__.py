@@ -22,7 +22,13 @@ from pydantic import ValidationError
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot import BotRunner, BotSettings, add_webhook_route
+from bot import (
+    BotRunner,
+    BotSettings,
+    BotTokenRefusedError,
+    add_webhook_route,
+    start_when_reachable,
+)
 from channels import GatewaySettings
 from chat import BotNotConfiguredError, Chat, build_chat
 from core import (
@@ -88,12 +94,17 @@ async def main() -> int:
             await _close(redis, engine)
         log.info("bot_stopped")
 
-    return await run_until_stopped(work, grace=ops.shutdown_grace_seconds, process="bot")
+    try:
+        return await run_until_stopped(work, grace=ops.shutdown_grace_seconds, process="bot")
+    except BotTokenRefusedError as error:
+        print(error, file=sys.stderr)
+        return 2
 
 
 async def _polling(chat: Chat, stop: asyncio.Event) -> None:
     runner = BotRunner(chat.bot, chat.dispatcher)
-    await runner.start_polling()
+    if not await start_when_reachable(runner.start_polling, stop):
+        return
     await stop.wait()
     log.info("bot_polling_stopping")
     await runner.stop()
@@ -114,20 +125,22 @@ async def _webhook(
     add_health_routes(app, probe, stopping=stop)
     add_metrics_route(app)
     # Posts being handled may finish within half the grace; Telegram posts again what was cut.
-    runner = web.AppRunner(
+    site_runner = web.AppRunner(
         app, access_log=None, shutdown_timeout=max(ops.shutdown_grace_seconds / 2, 1.0)
     )
-    await runner.setup()
+    await site_runner.setup()
     try:
-        await web.TCPSite(runner, settings.host, settings.port).start()
+        await web.TCPSite(site_runner, settings.host, settings.port).start()
         url = gateways.public_base_url.rstrip("/") + settings.webhook_path
-        await BotRunner(chat.bot, chat.dispatcher).start_webhook(url, secret)
+        runner = BotRunner(chat.bot, chat.dispatcher)
+        if not await start_when_reachable(lambda: runner.start_webhook(url, secret), stop):
+            return
         log.info("bot_webhook_serving", host=settings.host, port=settings.port)
         await stop.wait()
         # The webhook stays set: Telegram holds updates for the next process, or another one.
         log.info("bot_webhook_stopping")
     finally:
-        await runner.cleanup()
+        await site_runner.cleanup()
 
 
 async def _close(redis: Redis, engine: AsyncEngine) -> None:

@@ -9,13 +9,70 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Awaitable, Callable
 
+import aiohttp
 from aiogram import Bot, Dispatcher
+from aiogram.exceptions import (
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+    TelegramUnauthorizedError,
+)
 
 from bot.webhook import set_webhook
 from core import get_logger
 
 log = get_logger("bot")
+
+
+#: What Telegram (or the way to it) answers while it is unreachable or busy: worth waiting out.
+_PASSING = (
+    TelegramNetworkError,
+    TelegramServerError,
+    TelegramRetryAfter,
+    aiohttp.ClientError,
+    TimeoutError,
+)
+
+
+class BotTokenRefusedError(RuntimeError):
+    """Telegram refused the token: no retry will help."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Telegram 拒绝了 TELEGRAM_BOT_TOKEN，请向 @BotFather 核对令牌 / "
+            "Telegram refused TELEGRAM_BOT_TOKEN: check the token with @BotFather"
+        )
+
+
+async def start_when_reachable(
+    start: Callable[[], Awaitable[None]],
+    stop: asyncio.Event,
+    *,
+    first_wait: float = 1.0,
+    longest_wait: float = 60.0,
+) -> bool:
+    """Run `start` (which talks to Telegram) until it succeeds; False when `stop` came first.
+
+    A bot process started while Telegram is out of reach (a network outage, a proxy not up
+    yet) waits for it, its health endpoint up, instead of exiting into a restart loop; the
+    wait doubles up to `longest_wait`. A refused token raises BotTokenRefusedError at once.
+    """
+    wait = first_wait
+    while not stop.is_set():
+        try:
+            await start()
+        except TelegramUnauthorizedError as error:
+            raise BotTokenRefusedError() from error
+        except _PASSING as error:
+            log.warning("bot_telegram_unreachable", error=type(error).__name__, retry_in=wait)
+        else:
+            return True
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), wait)
+        wait = min(wait * 2, longest_wait)
+    return False
 
 
 class BotRunner:

@@ -15,6 +15,7 @@ close; a second signal or SHUTDOWN_GRACE_SECONDS forces the exit (code 1).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import Annotated
 
 import typer
@@ -22,7 +23,13 @@ from aiohttp import web
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot import BotRunner, BotSettings, add_webhook_route
+from bot import (
+    BotRunner,
+    BotSettings,
+    BotTokenRefusedError,
+    add_webhook_route,
+    start_when_reachable,
+)
 from campaigns import CampaignCallbacks
 from channels import GatewaySettings
 from chat import build_chat
@@ -86,10 +93,14 @@ def serve(
                 app, access_log=None, shutdown_timeout=max(ops.shutdown_grace_seconds / 2, 1.0)
             )
             await runner.setup()
+            starting: asyncio.Task[None] | None = None
             try:
                 await web.TCPSite(runner, host, port).start()
+                # In the background: web and sending must not wait for (or fall with) Telegram.
                 if chat_bot is not None:
-                    await _start_bot(chat_bot, gateways, bot_settings)
+                    starting = asyncio.create_task(
+                        _start_bot(chat_bot, gateways, bot_settings, stop)
+                    )
                 console.print(
                     f"服务已启动 / serving on http://{host}:{port}  "
                     f"后台发送 worker: {'on' if worker else 'off'}  "
@@ -102,6 +113,10 @@ def serve(
                 else:
                     await stop.wait()
             finally:
+                if starting is not None:
+                    starting.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await starting
                 if chat_bot is not None:
                     await chat_bot.stop()
                 await runner.cleanup()
@@ -136,9 +151,20 @@ def _bot(
     return BotRunner(chat.bot, chat.dispatcher)
 
 
-async def _start_bot(bot: BotRunner, gateways: GatewaySettings, settings: BotSettings) -> None:
-    if settings.mode == "webhook":
-        url = gateways.public_base_url.rstrip("/") + settings.webhook_path
-        await bot.start_webhook(url, settings.webhook_secret or "")
-    else:
-        await bot.start_polling()
+async def _start_bot(
+    bot: BotRunner, gateways: GatewaySettings, settings: BotSettings, stop: asyncio.Event
+) -> None:
+    """Start the bot once Telegram can be reached; a refused token leaves the bot off."""
+
+    async def start() -> None:
+        if settings.mode == "webhook":
+            url = gateways.public_base_url.rstrip("/") + settings.webhook_path
+            await bot.start_webhook(url, settings.webhook_secret or "")
+        else:
+            await bot.start_polling()
+
+    try:
+        await start_when_reachable(start, stop)
+    except BotTokenRefusedError as error:
+        log.error("bot_token_refused")  # noqa: TRY400 (a setting to fix, not a bug to trace)
+        console.print(f"[red]{error}[/red]")

@@ -13,12 +13,16 @@ import signal
 import socket
 import sys
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import aiohttp
 import pytest
 from redis.asyncio import Redis
 
+from channels.sandbox import create_telegram_app
+from channels.sandbox.common import serve
+from channels.sandbox.telegram import BOT_API_KEY
 from faq import Answered
 from tests.bot.harness import answerer
 from tests.channels.test_telegram_harness import TOKEN, StandIn, config, eventually, running
@@ -214,3 +218,93 @@ async def test_python_m_bot_switched_off_says_so_and_exits(
     assert code == 0
     assert "BOT_MODE=off" in output(log)
     assert await stand_in.texts(CHAT) == []
+
+
+@asynccontextmanager
+async def stand_in_on(port: int) -> AsyncIterator[StandIn]:
+    """The Telegram stand-in on a given port (Telegram coming up where the bot looks for it)."""
+    app = create_telegram_app(config())
+    runner = await serve(app, "127.0.0.1", port)
+    late = StandIn(f"http://127.0.0.1:{port}", app[BOT_API_KEY], aiohttp.ClientSession())
+    try:
+        yield late
+    finally:
+        await late.http.close()
+        await runner.cleanup()
+
+
+async def test_python_m_bot_waits_for_an_unreachable_telegram(
+    redis: Redis, database_url: str, tmp_path: Path
+) -> None:
+    """Started while Telegram cannot be reached, the bot keeps trying instead of exiting, and
+    answers once Telegram is there."""
+    port = free_port()
+    log = tmp_path / "bot.log"
+    environment = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "REDIS_URL": REDIS_TEST_URL,
+        "LOG_LEVEL": "WARNING",
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_URL": f"http://127.0.0.1:{port}",
+    }
+    process = await start([sys.executable, "-m", "bot"], environment, log)
+    try:
+
+        async def tried() -> bool:
+            return "bot_telegram_unreachable" in output(log)
+
+        await eventually(tried, limit=60)
+        assert process.returncode is None, output(log)
+        async with stand_in_on(port) as late:
+            await conversation(late, log)
+    finally:
+        await stop(process, log)
+
+
+async def test_python_m_bot_with_a_refused_token_says_so_and_exits(
+    stand_in: StandIn, database_url: str, tmp_path: Path
+) -> None:
+    log = tmp_path / "bot.log"
+    environment = env(stand_in, database_url, TELEGRAM_BOT_TOKEN="7000000099:not-this-bot")
+    process = await start([sys.executable, "-m", "bot"], environment, log)
+    async with asyncio.timeout(60):
+        code = await process.wait()
+    assert code == 2, output(log)
+    assert "Telegram 拒绝了 TELEGRAM_BOT_TOKEN" in output(log)
+    assert "not-this-bot" not in output(log)  # the token is a secret: never printed
+
+
+async def test_outreach_serve_serves_while_telegram_is_unreachable(
+    redis: Redis, database_url: str, tmp_path: Path
+) -> None:
+    """Web and sending do not wait for (or fall with) Telegram: /healthz answers at once."""
+    port, telegram = free_port(), free_port()
+    log = tmp_path / "serve.log"
+    outreach = str(Path(sys.executable).parent / "outreach")
+    environment = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "REDIS_URL": REDIS_TEST_URL,
+        "LOG_LEVEL": "WARNING",
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_URL": f"http://127.0.0.1:{telegram}",
+    }
+    process = await start([outreach, "serve", "--port", str(port)], environment, log)
+    try:
+
+        async def healthy() -> bool:
+            try:
+                async with (
+                    aiohttp.ClientSession() as http,
+                    http.get(f"http://127.0.0.1:{port}/healthz") as response,
+                ):
+                    return response.status == 200
+            except aiohttp.ClientError:
+                return False
+
+        await eventually(healthy, limit=60)
+        async with stand_in_on(telegram) as late:
+            await conversation(late, log)
+    finally:
+        await stop(process, log)
