@@ -92,7 +92,8 @@ class Throttle(BaseMiddleware):
 
     Counted in Redis, so every bot process (webhook replicas, a polling process) shares the
     count. Updates beyond the limit are dropped: answering each would be the flood itself. The
-    same round trip fetches the chat's cached state for ChatContext (`CACHED`).
+    same round trip fetches the chat's cached state for ChatContext (`CACHED`) and, given the
+    FSM middleware, the dialogue state for it (`PREFETCHED_STATE`).
     """
 
     def __init__(
