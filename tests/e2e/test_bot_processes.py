@@ -42,14 +42,15 @@ async def stand_in(redis: Redis) -> AsyncIterator[StandIn]:
         yield running_stand_in
 
 
-def env(stand_in: StandIn, database_url: str, **extra: str) -> dict[str, str]:
+def env(stand_in: StandIn | str, database_url: str, **extra: str) -> dict[str, str]:
+    """The process's environment, with Telegram at `stand_in` (or at a URL, up or not)."""
     return {
         **os.environ,
         "DATABASE_URL": database_url,
         "REDIS_URL": REDIS_TEST_URL,
         "LOG_LEVEL": "WARNING",
         "TELEGRAM_BOT_TOKEN": TOKEN,
-        "TELEGRAM_API_URL": stand_in.url,
+        "TELEGRAM_API_URL": stand_in if isinstance(stand_in, str) else stand_in.url,
         **extra,
     }
 
@@ -240,14 +241,7 @@ async def test_python_m_bot_waits_for_an_unreachable_telegram(
     answers once Telegram is there."""
     port = free_port()
     log = tmp_path / "bot.log"
-    environment = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "REDIS_URL": REDIS_TEST_URL,
-        "LOG_LEVEL": "WARNING",
-        "TELEGRAM_BOT_TOKEN": TOKEN,
-        "TELEGRAM_API_URL": f"http://127.0.0.1:{port}",
-    }
+    environment = env(f"http://127.0.0.1:{port}", database_url)
     process = await start([sys.executable, "-m", "bot"], environment, log)
     try:
 
@@ -282,14 +276,7 @@ async def test_outreach_serve_serves_while_telegram_is_unreachable(
     port, telegram = free_port(), free_port()
     log = tmp_path / "serve.log"
     outreach = str(Path(sys.executable).parent / "outreach")
-    environment = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "REDIS_URL": REDIS_TEST_URL,
-        "LOG_LEVEL": "WARNING",
-        "TELEGRAM_BOT_TOKEN": TOKEN,
-        "TELEGRAM_API_URL": f"http://127.0.0.1:{telegram}",
-    }
+    environment = env(f"http://127.0.0.1:{telegram}", database_url)
     process = await start([outreach, "serve", "--port", str(port)], environment, log)
     try:
 
