@@ -8,12 +8,13 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from campaigns.model import EVENTS as _E
 from campaigns.model import MessageStatus
 from channels.base import DeliveryState
+from core import as_columns, is_postgresql, unnested
 
 
 class EventKind:
@@ -92,7 +93,19 @@ def event_row(
     }
 
 
+_COLUMNS = ("kind", "at", "campaign_id", "message_id", "resident_id", "data")
+
+
 async def write_events(connection: AsyncConnection, rows: Iterable[Mapping[str, Any]]) -> None:
+    """Insert event rows (from `event_row`); on PostgreSQL one statement for the batch."""
     batch = list(rows)
-    if batch:
-        await connection.execute(insert(_E), batch)
+    if not batch:
+        return
+    if is_postgresql(connection) and len(batch) > 1:
+        v = unnested("v", {c: _E.c[c].type for c in _COLUMNS})
+        await connection.execute(
+            insert(_E).from_select(_COLUMNS, select(*(v.c[c] for c in _COLUMNS))),
+            as_columns(batch, _COLUMNS),
+        )
+        return
+    await connection.execute(insert(_E), batch)

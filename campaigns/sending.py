@@ -13,20 +13,30 @@ from __future__ import annotations
 import json
 import random
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from operator import attrgetter
 from typing import Any
 
-from sqlalchemy import and_, bindparam, case, null, or_, select, update
+from sqlalchemy import ColumnElement, Integer, and_, bindparam, case, null, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.types import TypeEngine
 
 from campaigns.events import EventKind, event_row, write_events
 from campaigns.model import CONTACTS, MESSAGES, SUPPRESSIONS, MessageStatus, locked_messages
 from channels.base import Accepted, ChannelKind, Failed, RetryLater, SendResult, Unknown
-from core import in_transaction, is_sqlite, one_of, stored_utc
+from core import (
+    RowParams,
+    as_columns,
+    in_transaction,
+    is_postgresql,
+    is_sqlite,
+    one_of,
+    stored_utc,
+    unnested,
+)
 from ops.instruments import count_recorded_sends
 
 _M = MESSAGES
@@ -113,57 +123,43 @@ async def _claim(
     lease: timedelta,
     providers: Mapping[int, str | None] | None,
 ) -> list[Claimed]:
-    # Rows of campaigns not in `rules` stay queued. This worker's list of running campaigns may
-    # be older than the entry (a campaign started, or a reply campaign created, a moment ago):
-    # the entry is acked all the same, so the row goes back to the sweep, which enqueues it
-    # again if its campaign is running (a paused campaign's rows wait for its resume).
-    await connection.execute(
-        update(_M)
-        .where(_in_locked(connection, ids, _M.c.status == _Q, _M.c.campaign_id.not_in(list(rules))))
-        .values(enqueued_at=None)
-    )
     open_ids = [c for c, r in rules.items() if r.window_opens_at is None]
-    for campaign_id, rule in rules.items():
-        if rule.window_opens_at is not None:
+    claimed_rows: Sequence[Any] = []
+    if open_ids:
+        claimed_rows = (
             await connection.execute(
                 update(_M)
                 .where(
-                    _in_locked(connection, ids, _M.c.campaign_id == campaign_id, _M.c.status == _Q)
+                    _in_locked(
+                        connection,
+                        ids,
+                        _M.c.status == _Q,
+                        _M.c.campaign_id.in_(open_ids),
+                        or_(_M.c.not_before.is_(None), _M.c.not_before <= now),
+                    )
                 )
-                .values(not_before=rule.window_opens_at, enqueued_at=None)
-            )
-    if not open_ids:
-        return []
-    claimed_rows: Sequence[Any] = (
-        await connection.execute(
-            update(_M)
-            .where(
-                _in_locked(
-                    connection,
-                    ids,
-                    _M.c.status == _Q,
-                    _M.c.campaign_id.in_(open_ids),
-                    or_(_M.c.not_before.is_(None), _M.c.not_before <= now),
+                .values(
+                    status=_SENDING,
+                    attempts=_M.c.attempts + 1,
+                    lease_until=now + lease,
+                    **_chosen_provider(providers, open_ids),
+                )
+                .returning(
+                    _M.c.id,
+                    _M.c.campaign_id,
+                    _M.c.resident_id,
+                    _M.c.channel,
+                    _M.c.address,
+                    _M.c.priority,
+                    _M.c.variables,
+                    _M.c.attempts,
                 )
             )
-            .values(
-                status=_SENDING,
-                attempts=_M.c.attempts + 1,
-                lease_until=now + lease,
-                **_chosen_provider(providers, open_ids),
-            )
-            .returning(
-                _M.c.id,
-                _M.c.campaign_id,
-                _M.c.resident_id,
-                _M.c.channel,
-                _M.c.address,
-                _M.c.priority,
-                _M.c.variables,
-                _M.c.attempts,
-            )
-        )
-    ).all()
+        ).all()
+    if len(claimed_rows) < len(ids):
+        # Usually every id is claimed, and these statements are skipped.
+        claimed_ids = {row[0] for row in claimed_rows}
+        await _hold_unclaimed(connection, [i for i in ids if i not in claimed_ids], rules)
     # Rows unpacked as tuples, in the RETURNING order: a Row's attribute access costs about
     # half a microsecond, eight of them per message.
     claimed = sorted(
@@ -177,6 +173,33 @@ async def _claim(
         return []
     claimed = await _drop_suppressed(connection, claimed, now)
     return await _reserve_caps(connection, claimed, rules, now)
+
+
+async def _hold_unclaimed(
+    connection: AsyncConnection, ids: Sequence[int], rules: Mapping[int, CampaignRules]
+) -> None:
+    """Leave the queued messages among `ids` that the claim did not take to the sweep.
+
+    Rows of campaigns not in `rules` stay queued. This worker's list of running campaigns may
+    be older than the entry (a campaign started, or a reply campaign created, a moment ago):
+    the entry is acked all the same, so the row goes back to the sweep, which enqueues it
+    again if its campaign is running (a paused campaign's rows wait for its resume). Rows of
+    campaigns whose window is closed wait for its opening.
+    """
+    await connection.execute(
+        update(_M)
+        .where(_in_locked(connection, ids, _M.c.status == _Q, _M.c.campaign_id.not_in(list(rules))))
+        .values(enqueued_at=None)
+    )
+    for campaign_id, rule in rules.items():
+        if rule.window_opens_at is not None:
+            await connection.execute(
+                update(_M)
+                .where(
+                    _in_locked(connection, ids, _M.c.campaign_id == campaign_id, _M.c.status == _Q)
+                )
+                .values(not_before=rule.window_opens_at, enqueued_at=None)
+            )
 
 
 def _chosen_provider(
@@ -283,14 +306,45 @@ async def _upsert_contacts(
     connection: AsyncConnection, group: Sequence[Claimed], now: datetime, cutoff: datetime | None
 ) -> set[str]:
     """Set last contact to now where the cap allows; the residents granted."""
-    dialect = sqlite if is_sqlite(str(connection.engine.url)) else postgresql
-    # One statement with bound parameters run for many rows: compiled once and cached, where a
-    # multi-row VALUES literal would be compiled afresh for every batch.
-    stmt = dialect.insert(_C)
+    ordered = sorted(group, key=lambda c: c.resident_id)  # lock order, as for messages
+    if is_postgresql(connection):
+        # One statement for the batch, its rows read from array parameters (core.row_batches).
+        v = unnested("v", {"rid": _C.c.resident_id.type, "mid": _C.c.message_id.type})
+        pg = postgresql.insert(_C).from_select(
+            ["resident_id", "last_contact_at", "previous_contact_at", "message_id"],
+            select(v.c.rid, bindparam("now", type_=_C.c.last_contact_at.type), null(), v.c.mid),
+        )
+        stmt: Any = _on_contact_conflict(pg, cutoff)
+        params: Any = {
+            "rid": [c.resident_id for c in ordered],
+            "mid": [c.id for c in ordered],
+            "now": now,
+            "cutoff": cutoff,
+        }
+    else:
+        # Run per row, compiled once and cached, where a multi-row VALUES literal would be
+        # compiled afresh for every batch.
+        stmt = _on_contact_conflict(sqlite.insert(_C), cutoff)
+        params = [
+            {
+                "resident_id": c.resident_id,
+                "last_contact_at": now,
+                "previous_contact_at": None,
+                "message_id": c.id,
+                "cutoff": cutoff,
+            }
+            for c in ordered
+        ]
+    return {r[0] for r in (await connection.execute(stmt, params)).all()}
+
+
+def _on_contact_conflict(stmt: Any, cutoff: datetime | None) -> Any:
+    """A resident already contacted gets the new contact only when the cap allows: the last
+    one before `cutoff`, or it is the same message's (a claim run again)."""
     allowed = _C.c.message_id == stmt.excluded.message_id
     if cutoff is not None:
         allowed = or_(_C.c.last_contact_at <= bindparam("cutoff"), allowed)
-    stmt = stmt.on_conflict_do_update(
+    return stmt.on_conflict_do_update(
         index_elements=[_C.c.resident_id],
         set_={
             "previous_contact_at": _C.c.last_contact_at,
@@ -299,19 +353,6 @@ async def _upsert_contacts(
         },
         where=allowed if cutoff is not None else None,
     ).returning(_C.c.resident_id)
-    params = [
-        {
-            "resident_id": c.resident_id,
-            "last_contact_at": now,
-            "previous_contact_at": None,
-            "message_id": c.id,
-        }
-        for c in sorted(group, key=lambda c: c.resident_id)  # lock order, as for messages
-    ]
-    if cutoff is not None:
-        for p in params:
-            p["cutoff"] = cutoff
-    return {r[0] for r in (await connection.execute(stmt, params)).all()}
 
 
 async def record(
@@ -386,86 +427,81 @@ async def record(
         # What a gateway answered settles the row, also when its lease lapsed meanwhile and
         # upkeep marked it `unknown` (the worker was presumed dead, but was only slow): that
         # answer is better than any lookup, and Telegram has none to offer. Unknown rows are
-        # claimed by no one, so no other send is in flight for them.
-        sending = or_(_M.c.status == _SENDING, _M.c.status == _UNKNOWN)  # no IN: executemany
-        by_id = _M.c.id == bindparam("mid")
-        if accepted:
-            await connection.execute(
-                update(_M)
-                .where(by_id, sending)
-                .values(
-                    status=MessageStatus.SENT.value,
-                    provider=bindparam("provider"),
-                    provider_id=bindparam("pid"),
-                    body=bindparam("body"),
-                    parts=bindparam("parts"),
-                    sent_at=now,
-                    lease_until=None,
-                ),
-                accepted,
-            )
-        if delivered_now:
-            await connection.execute(
-                update(_M)
-                .where(by_id, sending)
-                .values(
-                    status=MessageStatus.DELIVERED.value,
-                    provider=bindparam("provider"),
-                    provider_id=bindparam("pid"),
-                    body=bindparam("body"),
-                    parts=bindparam("parts"),
-                    sent_at=now,
-                    finished_at=now,
-                    lease_until=None,
-                ),
-                delivered_now,
-            )
-        if retry:
-            await connection.execute(
-                update(_M)
-                .where(by_id, sending)
-                .values(
-                    status=_Q,
-                    attempts=_M.c.attempts - bindparam("back"),
-                    not_before=bindparam("until"),
-                    reason=bindparam("why"),
-                    lease_until=None,
-                    enqueued_at=None,
-                ),
-                retry,
-            )
-        if unknown:
-            await connection.execute(
-                update(_M)
-                .where(by_id, _M.c.status == _SENDING)
-                .values(
-                    status=MessageStatus.UNKNOWN.value,
-                    provider=bindparam("provider"),
-                    body=bindparam("body"),
-                    parts=bindparam("parts"),
-                    reason=bindparam("why"),
-                    sent_at=now,
-                    lease_until=None,
-                ),
-                unknown,
-            )
-        if failed:
-            await connection.execute(
-                update(_M)
-                .where(by_id, sending)
-                .values(
-                    status=MessageStatus.FAILED.value,
-                    provider=bindparam("provider"),
-                    error_code=bindparam("code"),
-                    reason=bindparam("why"),
-                    finished_at=now,
-                    lease_until=None,
-                ),
-                [
-                    {"mid": o.message.id, "provider": o.provider, "code": code, "why": why}
-                    for o, code, why in failed
-                ],
-            )
+        # claimed by no one, so no other send is in flight for them. (No IN: SQLite runs the
+        # statement per row, and an expanding IN cannot be.)
+        sending = or_(_M.c.status == _SENDING, _M.c.status == _UNKNOWN)
+        await _settle(
+            connection,
+            accepted,
+            sending,
+            lambda p: {
+                "status": MessageStatus.SENT.value,
+                "provider": p.provider,
+                "provider_id": p.pid,
+                "body": p.body,
+                "parts": p.parts,
+                "sent_at": now,
+                "lease_until": None,
+            },
+        )
+        await _settle(
+            connection,
+            delivered_now,
+            sending,
+            lambda p: {
+                "status": MessageStatus.DELIVERED.value,
+                "provider": p.provider,
+                "provider_id": p.pid,
+                "body": p.body,
+                "parts": p.parts,
+                "sent_at": now,
+                "finished_at": now,
+                "lease_until": None,
+            },
+        )
+        await _settle(
+            connection,
+            retry,
+            sending,
+            lambda p: {
+                "status": _Q,
+                "attempts": _M.c.attempts - p.back,
+                "not_before": p.until,
+                "reason": p.why,
+                "lease_until": None,
+                "enqueued_at": None,
+            },
+        )
+        await _settle(
+            connection,
+            unknown,
+            _M.c.status == _SENDING,
+            lambda p: {
+                "status": MessageStatus.UNKNOWN.value,
+                "provider": p.provider,
+                "body": p.body,
+                "parts": p.parts,
+                "reason": p.why,
+                "sent_at": now,
+                "lease_until": None,
+            },
+        )
+        await _settle(
+            connection,
+            [
+                {"mid": o.message.id, "provider": o.provider, "code": code, "why": why}
+                for o, code, why in failed
+            ],
+            sending,
+            lambda p: {
+                "status": MessageStatus.FAILED.value,
+                "provider": p.provider,
+                "error_code": p.code,
+                "reason": p.why,
+                "finished_at": now,
+                "lease_until": None,
+            },
+        )
         if opt_outs:
             await suppress_many(
                 connection,
@@ -485,6 +521,52 @@ async def record(
     tally.update((o.message.channel, "failed") for o, _, _ in failed)
     count_recorded_sends(tally, exhausted=sum(c == "retries_exhausted" for _, c, _ in failed))
     return counts
+
+
+#: The types of `record`'s per-row parameters (array parameters on PostgreSQL).
+_PARAM_TYPES: dict[str, TypeEngine[Any]] = {
+    "mid": _M.c.id.type,
+    "provider": _M.c.provider.type,
+    "pid": _M.c.provider_id.type,
+    "body": _M.c.body.type,
+    "parts": _M.c.parts.type,
+    "why": _M.c.reason.type,
+    "until": _M.c.not_before.type,
+    "back": Integer(),
+    "code": _M.c.error_code.type,
+}
+
+
+async def _settle(
+    connection: AsyncConnection,
+    rows: Sequence[Mapping[str, Any]],
+    status: ColumnElement[bool],
+    values: Callable[[Any], dict[str, Any]],
+) -> None:
+    """Update each message `rows` name (`mid`) whose row still has `status`.
+
+    `values(p)` gives the new values, `p.name` being a row's parameter `name`. On PostgreSQL
+    the batch is one UPDATE over `unnest` (see core.row_batches), its rows locked in id order
+    first (the locking rule of `locked_messages`); elsewhere one UPDATE per row, in the order
+    given (sorted by id).
+    """
+    if not rows:
+        return
+    if is_postgresql(connection):
+        names = list(rows[0])
+        v = unnested("v", {n: _PARAM_TYPES[n] for n in names})
+        ids = [r["mid"] for r in rows]
+        await connection.execute(
+            update(_M)
+            .where(_M.c.id == v.c.mid, _in_locked(connection, ids, status))
+            .values(**values(v.c)),
+            as_columns(rows, names),
+        )
+        return
+    await connection.execute(
+        update(_M).where(_M.c.id == bindparam("mid"), status).values(**values(RowParams())),
+        rows,
+    )
 
 
 async def release_contacts(connection: AsyncConnection, messages: Iterable[Claimed]) -> None:

@@ -15,6 +15,7 @@ from core.loop import run_loop
 from core.masking import mask_id_number, mask_phone, mask_text
 from core.migrate import upgrade_to_head
 from core.redis import create_redis
+from core.row_batches import RowParams, as_columns, is_postgresql, unnested
 from core.settings import EMBEDDED_REDIS, Settings, load_settings
 from core.transactions import in_transaction, is_transient
 
@@ -24,13 +25,16 @@ __all__ = [
     "Base",
     "BilingualError",
     "GroupCommit",
+    "RowParams",
     "Settings",
+    "as_columns",
     "configure_logging",
     "create_engine",
     "create_redis",
     "create_session_factory",
     "get_logger",
     "in_transaction",
+    "is_postgresql",
     "is_sqlite",
     "is_transient",
     "load_settings",
@@ -44,5 +48,6 @@ __all__ = [
     "run_loop",
     "stored_utc",
     "today",
+    "unnested",
     "upgrade_to_head",
 ]
