@@ -111,7 +111,16 @@ async def claim(
 
 
 def _in_locked(connection: AsyncConnection, ids: Sequence[int], *conditions: Any) -> Any:
-    return locked_messages(one_of(connection, _M.c.id, ids), *conditions)
+    """The messages among `ids` that meet `conditions`, locked in id order (`locked_messages`).
+
+    The ids are named outside the locking subquery as well: without them PostgreSQL joined the
+    subquery's rows to a sequential scan of the whole table (4 of the 12 ms a 500-row claim
+    took over 20,000 messages), where with them it fetches each row by its key.
+    """
+    return and_(
+        one_of(connection, _M.c.id, ids),
+        locked_messages(one_of(connection, _M.c.id, ids), *conditions),
+    )
 
 
 async def _claim(
@@ -558,7 +567,7 @@ async def _settle(
         ids = [r["mid"] for r in rows]
         await connection.execute(
             update(_M)
-            .where(_M.c.id == v.c.mid, _in_locked(connection, ids, status))
+            .where(_M.c.id == v.c.mid, locked_messages(one_of(connection, _M.c.id, ids), status))
             .values(**values(v.c)),
             as_columns(rows, names),
         )
