@@ -18,12 +18,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, or_, select, update
+from sqlalchemy import Row, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from campaigns.events import EVENT_OF, STATUS_OF, EventKind, event_row, write_events
-from campaigns.model import INBOUND, MESSAGES, RANK, MessageStatus
+from campaigns.model import INBOUND, MESSAGES, RANK, UNRECORDED_SEND, MessageStatus
 from campaigns.sending import suppress_many
 from campaigns.timing import utc_now
 from channels.base import Inbound, Receipt
@@ -166,8 +166,7 @@ async def _unrecorded(connection: AsyncConnection, receipt: Receipt) -> Row[Any]
             .where(
                 _M.c.address == receipt.to,
                 _M.c.channel == "sms",
-                _M.c.provider_id.is_(None),
-                _M.c.status.in_([MessageStatus.UNKNOWN.value, MessageStatus.SENT.value]),
+                text(UNRECORDED_SEND),  # the partial index's own predicate
                 or_(_M.c.provider.is_(None), _M.c.provider == receipt.provider),
             )
             .limit(2)

@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from campaigns.definition import CampaignDefinition, MessageClass, parse_definition
-from campaigns.model import CAMPAIGNS, EVENTS, MESSAGES, SUPPRESSIONS
+from campaigns.model import CAMPAIGNS, EVENTS, MESSAGES, SUPPRESSIONS, UNRECORDED_SEND
 from campaigns.planner import Exclusion
 from campaigns.receipts import apply_inbound, apply_receipts, is_stop
 from campaigns.render import Rendered
@@ -506,6 +506,29 @@ async def test_a_receipt_for_an_unrecorded_send_finds_the_only_open_row_of_its_n
     twice = Receipt("aliyun", DeliveryState.DELIVERED, provider_id="biz-78", to=phones[ids[1]])
     counts = await apply_receipts(engine, [other, twice], now=NOW + timedelta(minutes=3))
     assert (counts.applied, counts.unmatched) == (0, 2)
+
+
+@pytest.mark.parametrize(
+    ("condition", "index"),
+    [
+        (UNRECORDED_SEND, "ix_messages_address"),
+        ("provider = 'aliyun' AND provider_id = 'biz-1'", "ix_messages_provider_id"),
+    ],
+)
+async def test_receipt_lookups_can_use_their_partial_indexes(
+    engine: AsyncEngine, condition: str, index: str
+) -> None:
+    # The indexes hold only the rows receipts look for (migration 0010); a lookup whose
+    # condition does not imply the index's predicate would scan the table instead.
+    query = f"SELECT id FROM messages WHERE address = '13800000001' AND {condition}"
+    async with engine.begin() as c:
+        if engine.dialect.name == "sqlite":
+            plan = (await c.execute(text(f"EXPLAIN QUERY PLAN {query}"))).all()
+        else:
+            await c.execute(text("SET LOCAL enable_seqscan = off"))
+            await c.execute(text("SET LOCAL enable_bitmapscan = off"))
+            plan = (await c.execute(text(f"EXPLAIN {query}"))).all()
+    assert index in " ".join(str(step) for step in plan)
 
 
 class Queue:
