@@ -148,15 +148,16 @@ class Message(Base):
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (
-        UniqueConstraint("campaign_id", "resident_id", "occurrence", name="uq_messages_once"),
+        # Resident first, so that it is also the index of a resident's messages (results).
+        UniqueConstraint("resident_id", "campaign_id", "occurrence", name="uq_messages_once"),
         Index("ix_messages_campaign_status", "campaign_id", "status"),
         Index("ix_messages_status_not_before", "status", "not_before"),
-        # Partial (migration 0010): a message row is updated three times on its way out
-        # (enqueued, claimed, recorded), never as a HOT update because its status is indexed,
-        # so each update adds an entry to every index whose predicate the row meets. These
-        # two only hold the rows receipts look for.
+        # Migration 0010: a message row is updated three times on its way out (enqueued,
+        # claimed, recorded), never as a HOT update because its status is indexed, so each
+        # update adds an entry to every index whose predicate the row meets. These two hold
+        # only the rows receipts look for, and a resident's messages are found through
+        # uq_messages_once.
         Index("ix_messages_provider_id", "provider", "provider_id", **_where(HAS_PROVIDER_ID)),
-        Index("ix_messages_resident", "resident_id"),
         Index("ix_messages_address", "address", **_where(UNRECORDED_SEND)),
     )
 

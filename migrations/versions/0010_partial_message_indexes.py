@@ -1,10 +1,11 @@
-"""Index only the message rows receipts look up, so sending writes fewer index entries.
+"""Fewer message indexes, and partial ones, so that sending writes fewer index entries.
 
 A message row is updated three times on its way out (enqueued, claimed, recorded); its status
 is indexed, so none of these is a HOT update and each adds an entry to every index of the
 table. The gateway-id index now holds only rows that have a gateway id (one entry, at record,
 instead of three), and the by-number index only the unrecorded sends it exists for (`unknown`,
-or `sent` without a gateway id: normally no entry at all).
+or `sent` without a gateway id: normally no entry at all). The once-per-resident key leads
+with the resident, so it also finds a resident's messages and their own index goes.
 
 Revision ID: 0010
 Revises: 0009
@@ -32,6 +33,11 @@ def _where(predicate: str) -> dict[str, sa.TextClause]:
 
 def upgrade() -> None:
     with op.batch_alter_table("messages", schema=None) as batch_op:
+        batch_op.drop_constraint("uq_messages_once", type_="unique")
+        batch_op.create_unique_constraint(
+            "uq_messages_once", ["resident_id", "campaign_id", "occurrence"]
+        )
+        batch_op.drop_index("ix_messages_resident")
         batch_op.drop_index("ix_messages_provider_id")
         batch_op.drop_index("ix_messages_address")
         batch_op.create_index(
@@ -42,6 +48,11 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table("messages", schema=None) as batch_op:
+        batch_op.drop_constraint("uq_messages_once", type_="unique")
+        batch_op.create_unique_constraint(
+            "uq_messages_once", ["campaign_id", "resident_id", "occurrence"]
+        )
+        batch_op.create_index("ix_messages_resident", ["resident_id"])
         batch_op.drop_index("ix_messages_provider_id")
         batch_op.drop_index("ix_messages_address")
         batch_op.create_index("ix_messages_provider_id", ["provider", "provider_id"])
