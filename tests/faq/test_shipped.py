@@ -45,15 +45,18 @@ def test_the_question_set_is_apart_from_the_knowledge_base() -> None:
     assert len([q for q in questions if not q.entry and q.split == "held_out"]) >= 20
 
 
-def test_held_out_figures_do_not_fall_below_what_was_measured(answerer: Answerer) -> None:
-    """A floor under the figures measured on 2026-12-04 (top-1 0.909, out-of-scope abstention
-    0.954, wrong confident answers 0.030), so that a change to the knowledge base, the terms or
-    the threshold cannot make answers worse unnoticed."""
+def test_held_out_figures_keep_the_promises(answerer: Answerer) -> None:
+    """The issue's promises on the held-out part (measured 2026-12-05: top-1 0.909, out-of-scope
+    abstention 0.969, wrong confident answers 0.022, answered rightly 0.406), so that a change to
+    the knowledge base, the terms or the threshold cannot make answers worse unnoticed; and a
+    floor under the right answers, so that a threshold that abstains on nearly everything cannot
+    keep them by saying nothing."""
     held_out = [q for q in load_questions() if q.split == "held_out"]
     got = figures(scored(answerer, held_out), answerer.threshold).as_dict()
     assert got["top1_accuracy"] >= 0.90, got
     assert got["out_of_scope_abstention"] >= 0.95, got
-    assert got["wrong_confident"] <= 0.031, got
+    assert got["wrong_confident"] <= 0.03, got
+    assert got["answered_right"] >= 0.35, got
 
 
 def test_no_off_topic_word_is_in_the_knowledge_base() -> None:
