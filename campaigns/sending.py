@@ -30,6 +30,7 @@ from channels.base import Accepted, ChannelKind, Failed, RetryLater, SendResult,
 from core import (
     RowParams,
     as_columns,
+    get_logger,
     in_transaction,
     is_postgresql,
     is_sqlite,
@@ -46,6 +47,7 @@ _Q = MessageStatus.QUEUED.value
 _SENDING = MessageStatus.SENDING.value
 _UNKNOWN = MessageStatus.UNKNOWN.value
 _by_id = attrgetter("id")
+log = get_logger("campaigns.sending")
 
 
 @dataclass(frozen=True, slots=True)
@@ -380,7 +382,13 @@ async def record(
     tally: Counter[tuple[str, str]] = Counter()  # (channel, status), for metrics
     for o in outcomes:
         m, r = o.message, o.result
-        base = {"mid": m.id, "provider": o.provider, "body": o.body, "parts": o.parts}
+        base = {
+            "mid": m.id,
+            "tries": m.attempts,
+            "provider": o.provider,
+            "body": o.body,
+            "parts": o.parts,
+        }
         if isinstance(r, Accepted):
             # Telegram has no delivery receipts: acceptance by the Bot API is delivery.
             target = delivered_now if m.channel == ChannelKind.TELEGRAM.value else accepted
@@ -403,6 +411,7 @@ async def record(
             retry.append(
                 {
                     "mid": m.id,
+                    "tries": m.attempts,
                     "until": now + timedelta(seconds=delay),
                     "why": r.reason,
                     "back": 0 if r.counts_attempt else 1,
@@ -436,10 +445,12 @@ async def record(
         # What a gateway answered settles the row, also when its lease lapsed meanwhile and
         # upkeep marked it `unknown` (the worker was presumed dead, but was only slow): that
         # answer is better than any lookup, and Telegram has none to offer. Unknown rows are
-        # claimed by no one, so no other send is in flight for them. (No IN: SQLite runs the
-        # statement per row, and an expanding IN cannot be.)
+        # claimed by no one, so no other send is in flight for them. A row claimed again since
+        # (its attempts moved on) is another worker's: `_settle` leaves it to that worker's
+        # answer. (No IN: SQLite runs the statement per row, and an expanding IN cannot be.)
         sending = or_(_M.c.status == _SENDING, _M.c.status == _UNKNOWN)
-        await _settle(
+        settled: set[int] = set()
+        settled |= await _settle(
             connection,
             accepted,
             sending,
@@ -453,7 +464,7 @@ async def record(
                 "lease_until": None,
             },
         )
-        await _settle(
+        settled |= await _settle(
             connection,
             delivered_now,
             sending,
@@ -468,7 +479,7 @@ async def record(
                 "lease_until": None,
             },
         )
-        await _settle(
+        settled |= await _settle(
             connection,
             retry,
             sending,
@@ -481,7 +492,7 @@ async def record(
                 "enqueued_at": None,
             },
         )
-        await _settle(
+        settled |= await _settle(
             connection,
             unknown,
             _M.c.status == _SENDING,
@@ -495,10 +506,16 @@ async def record(
                 "lease_until": None,
             },
         )
-        await _settle(
+        settled |= await _settle(
             connection,
             [
-                {"mid": o.message.id, "provider": o.provider, "code": code, "why": why}
+                {
+                    "mid": o.message.id,
+                    "tries": o.message.attempts,
+                    "provider": o.provider,
+                    "code": code,
+                    "why": why,
+                }
                 for o, code, why in failed
             ],
             sending,
@@ -522,9 +539,16 @@ async def record(
                 detail="gateway reported the recipient refused messages",
                 now=now,
             )
-        if release:
-            await release_contacts(connection, release)
-        await write_events(connection, events)
+        stale = {o.message.id for o in outcomes} - settled
+        if stale:
+            # Answers for rows that moved on (claimed again, resolved or finished meanwhile):
+            # what they would have said is not this row's story any more.
+            log.warning("record.stale_answers", messages=sorted(stale))
+        await release_contacts(connection, [m for m in release if m.id in settled])
+        await write_events(
+            connection,
+            [e for e in events if e["kind"] == EventKind.OPTED_OUT or e["message_id"] not in stale],
+        )
 
     await in_transaction(engine, write, what="record")
     tally.update((o.message.channel, "failed") for o, _, _ in failed)
@@ -535,6 +559,7 @@ async def record(
 #: The types of `record`'s per-row parameters (array parameters on PostgreSQL).
 _PARAM_TYPES: dict[str, TypeEngine[Any]] = {
     "mid": _M.c.id.type,
+    "tries": _M.c.attempts.type,
     "provider": _M.c.provider.type,
     "pid": _M.c.provider_id.type,
     "body": _M.c.body.type,
@@ -551,8 +576,16 @@ async def _settle(
     rows: Sequence[Mapping[str, Any]],
     status: ColumnElement[bool],
     values: Callable[[Any], dict[str, Any]],
-) -> None:
-    """Update each message `rows` name (`mid`) whose row still has `status`.
+) -> set[int]:
+    """Update each message `rows` name (`mid`) whose row still has `status` and is still the
+    claim the answer is for; the ids updated.
+
+    The claim is told by the row's attempts (`tries`, as the claim left them): each claim
+    counts one more, and the rare steps that count one back (a cap hold, a hand-back, a retry
+    that does not count) end a claim that sent nothing, so no answer is outstanding for it.
+    Without this a slow worker's answer, arriving after its lease lapsed and the message was
+    claimed again, would settle the second worker's send (a late "retry" would even queue a
+    message that is being sent).
 
     `values(p)` gives the new values, `p.name` being a row's parameter `name`. On PostgreSQL
     the batch is one UPDATE over `unnest` (see core.row_batches), its rows locked in id order
@@ -560,22 +593,33 @@ async def _settle(
     given (sorted by id).
     """
     if not rows:
-        return
+        return set()
     if is_postgresql(connection):
         names = list(rows[0])
         v = unnested("v", {n: _PARAM_TYPES[n] for n in names})
         ids = [r["mid"] for r in rows]
-        await connection.execute(
+        done = await connection.execute(
             update(_M)
-            .where(_M.c.id == v.c.mid, locked_messages(one_of(connection, _M.c.id, ids), status))
-            .values(**values(v.c)),
+            .where(
+                _M.c.id == v.c.mid,
+                _M.c.attempts == v.c.tries,
+                locked_messages(one_of(connection, _M.c.id, ids), status),
+            )
+            .values(**values(v.c))
+            .returning(_M.c.id),
             as_columns(rows, names),
         )
-        return
-    await connection.execute(
-        update(_M).where(_M.c.id == bindparam("mid"), status).values(**values(RowParams())),
-        rows,
+        return set(done.scalars())
+    statement = (
+        update(_M)
+        .where(_M.c.id == bindparam("mid"), _M.c.attempts == bindparam("tries"), status)
+        .values(**values(RowParams()))
+        .returning(_M.c.id)
     )
+    settled: set[int] = set()
+    for row in rows:  # SQLite returns no rows from an executemany UPDATE
+        settled.update((await connection.execute(statement, row)).scalars())
+    return settled
 
 
 async def release_contacts(connection: AsyncConnection, messages: Iterable[Claimed]) -> None:

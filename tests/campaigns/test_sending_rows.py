@@ -387,6 +387,44 @@ async def test_a_slow_workers_answer_settles_a_row_its_lapsed_lease_made_unknown
     assert sent_at.replace(tzinfo=UTC) == NOW + timedelta(minutes=2)  # kept: expiry runs from it
 
 
+async def test_a_stale_answer_never_settles_a_row_claimed_again(engine: AsyncEngine) -> None:
+    """A slow worker's lease lapsed, the lookup found nothing, and another worker claimed the
+    messages again: the first worker's late answers are not about the second's sends. A late
+    "retry" must not queue a message that is being sent, nor a late "sent" take its place."""
+    await add_residents(engine, [resident(i) for i in range(1, 3)])
+    campaign_id = await launched(engine, channels=["sms"])
+    ids = await message_ids(engine, campaign_id)
+    first = await claim(engine, ids, {campaign_id: OPEN}, now=NOW, lease=timedelta(minutes=1))
+    assert await reclaim_leases(engine, now=NOW + timedelta(minutes=2)) == 2
+    resolution = await resolve_unknown(
+        engine, {"aliyun": Lookup({})}, FakeRenderer(), now=NOW + timedelta(minutes=3)
+    )
+    assert resolution.requeued == 2
+    second = await claim(
+        engine, ids, {campaign_id: OPEN}, now=NOW + timedelta(minutes=4), lease=timedelta(minutes=1)
+    )
+    assert [m.attempts for m in second] == [m.attempts + 1 for m in first]
+    later = NOW + timedelta(minutes=5)
+    stale = [
+        Outcome(first[0], "aliyun", Accepted("biz-old"), body="正文", parts=1),
+        Outcome(first[1], "aliyun", RetryLater(30, "throttled")),
+    ]
+    await record(engine, stale, now=later, max_attempts=6)
+    assert await statuses(engine) == {"sending": 2}
+    async with engine.connect() as c:
+        late = (await c.execute(select(EVENTS.c.kind).where(EVENTS.c.at == later))).all()
+    assert late == []
+    fresh = [Outcome(m, "aliyun", Accepted(f"biz-{m.id}"), body="正文", parts=1) for m in second]
+    await record(engine, fresh, now=later, max_attempts=6)
+    async with engine.connect() as c:
+        rows = (await c.execute(select(MESSAGES.c.status, MESSAGES.c.provider_id))).all()
+        sent = (
+            await c.execute(select(func.count()).where(EVENTS.c.kind == "message_sent"))
+        ).scalar_one()
+    assert sorted(rows) == sorted(("sent", f"biz-{m.id}") for m in second)
+    assert sent == 2
+
+
 async def test_unknown_rows_with_a_fallback_are_requeued_only_if_neither_gateway_had_them(
     engine: AsyncEngine,
 ) -> None:
