@@ -76,6 +76,7 @@ class WorkerSettings(BaseSettings):
     concurrency: int = 16
     max_attempts: int = 6
     lease_seconds: float = 120.0  # a claimed message not recorded by then is "unknown"
+    send_margin_seconds: float = 30.0  # of its lease left, or a claimed message goes back unsent
     claim_idle_seconds: float = 60.0  # stream entries of a dead worker are taken over after
     requeue_after_seconds: float = 300.0  # a queued row enqueued this long ago is enqueued again
     unknown_grace_seconds: float = 30.0  # before asking a gateway about an unknown outcome
@@ -88,6 +89,7 @@ class WorkerSettings(BaseSettings):
             concurrency=self.concurrency,
             max_attempts=self.max_attempts,
             lease=timedelta(seconds=self.lease_seconds),
+            send_margin=timedelta(seconds=self.send_margin_seconds),
             outage_seconds=self.outage_seconds,
             pipeline=self.pipeline,
         )

@@ -94,6 +94,9 @@ class DispatchSettings:
     batch_size: int = 500
     block_ms: int = 500
     lease: timedelta = timedelta(minutes=2)
+    #: A claimed message is sent only while at least this much of its lease is left (at most
+    #: half the lease); past that it is handed back unsent (see `Dispatcher._send_chunk`).
+    send_margin: timedelta = timedelta(seconds=30)
     max_attempts: int = 6
     concurrency: int = 16  # gateway requests in flight per worker
     outage_seconds: float = 30.0  # how long a gateway stays marked down after a failure
@@ -193,15 +196,15 @@ class Dispatcher:
         # One look at every gateway's "down" flag per batch, before anything is claimed.
         paused = {name: await g.outage.remaining() for name, g in self._gateways.items()}
         providers = {c.id: self._sms_provider(c, paused) for c in campaigns.values()}
-        claimed = await claim(
-            self._engine, ids, rules, now=now, lease=self._settings.lease, providers=providers
-        )
+        lease = self._settings.lease
+        claimed = await claim(self._engine, ids, rules, now=now, lease=lease, providers=providers)
+        send_by = now + lease - min(self._settings.send_margin, lease / 2)
         await self._queue.ack(deliveries)
         self.stats.batches += 1
         self.stats.claimed += len(claimed)
         if not claimed:
             return
-        outcomes = await self._send_all(claimed, campaigns, paused)
+        outcomes = await self._send_all(claimed, campaigns, paused, send_by)
         unsent = [o.message for o in outcomes if o.result is HANDED_BACK]
         if unsent:
             outcomes = [o for o in outcomes if o.result is not HANDED_BACK]
@@ -219,6 +222,7 @@ class Dispatcher:
         claimed: Sequence[Claimed],
         campaigns: Mapping[int, RunningCampaign],
         paused: Mapping[str, float],
+        send_by: datetime,
     ) -> list[Outcome]:
         outcomes: list[Outcome] = []
         groups: dict[tuple[str, str | None], list[tuple[Claimed, Outbound, Rendered]]] = (
@@ -259,7 +263,7 @@ class Dispatcher:
             size = max(gateway.channel.max_batch, 1)
             for start in range(0, len(items), size):
                 part = items[start : start + size]
-                send = self._send_chunk(provider, gateway, part)
+                send = self._send_chunk(provider, gateway, part, send_by)
                 # Each request's lines (the channel's, errors) carry its campaign and messages.
                 tasks.append(run_bound(send, **_send_context(provider, part)))
         for chunk in await asyncio.gather(*tasks):
@@ -267,10 +271,25 @@ class Dispatcher:
         return outcomes
 
     async def _send_chunk(
-        self, provider: str, gateway: Gateway, items: Sequence[tuple[Claimed, Outbound, Rendered]]
+        self,
+        provider: str,
+        gateway: Gateway,
+        items: Sequence[tuple[Claimed, Outbound, Rendered]],
+        send_by: datetime,
     ) -> list[Outcome]:
+        """Send one request's worth of messages once the gateway's rate admits them.
+
+        Not sent, but handed back: when the worker begins stopping while they wait, and when
+        the wait ran so close to the end of their lease that upkeep could take them for a dead
+        worker's before the gateway answers (a slow shared rate, many workers). Upkeep would
+        mark them `unknown` and ask the gateway; asked before this late send arrived, it would
+        find nothing and queue them again: the resident would get the message twice.
+        """
         async with self._inflight:
             if not await self._admitted(gateway, len(items)):
+                return [Outcome(message, provider, HANDED_BACK) for message, _, _ in items]
+            if self._clock() > send_by:
+                log.warning("send_lease_running_out", gateway=provider, messages=len(items))
                 return [Outcome(message, provider, HANDED_BACK) for message, _, _ in items]
             with timed_send(provider):
                 results = await gateway.channel.send([outbound for _, outbound, _ in items])

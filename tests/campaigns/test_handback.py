@@ -153,3 +153,53 @@ async def test_a_stopping_dispatcher_hands_back_what_waits_for_the_rate(
     assert sorted(int(mid) for _, mid in stream.enqueued) == ids
     assert await contacted(engine) == set()
     assert len(stream.acked) == 3  # the old entries are done with; the new ones carry them
+
+
+class SlowGate:
+    """A rate gate shared by too many claims: the wait outlasts most of the lease."""
+
+    def __init__(self, clock: list[datetime], wait: timedelta) -> None:
+        self.clock = clock
+        self.wait = wait
+
+    async def wait_for(self, n: int = 1) -> float:
+        self.clock[0] += self.wait
+        return self.wait.total_seconds()
+
+
+class Counting(MustNotSend):
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+
+    async def send(self, batch: Sequence[Outbound]) -> list[SendResult]:
+        self.sent.extend(o.ref for o in batch)
+        return [Accepted(f"p-{o.ref}") for o in batch]
+
+
+async def test_a_claim_whose_lease_runs_out_while_waiting_for_the_rate_is_handed_back_unsent(
+    engine: AsyncEngine,
+) -> None:
+    """Sent that late, upkeep could already have taken the rows for a dead worker's, asked the
+    gateway before the send arrived and queued them again: a second message to the resident."""
+    await add_residents(engine, [resident(1), resident(2)])
+    campaign_id = await launched(engine)
+    ids = await message_ids(engine, campaign_id)
+    clock = [NOW]
+    channel = Counting()
+    # The default lease is 2 minutes and a send needs 30 s of it left: a 100 s wait is too long.
+    gateway = Gateway(channel, SlowGate(clock, timedelta(seconds=100)), Open())
+    stream = Stream()
+    dispatcher = Dispatcher(
+        engine, stream, {"aliyun": gateway}, PlainRenderer(), clock=lambda: clock[0]
+    )
+    batch = [Delivery("outreach:send:p2", f"{i}-0", str(i), 2, 1) for i in ids]
+    await dispatcher.handle(batch)
+    assert channel.sent == []
+    assert dispatcher.stats.handed_back == 2
+    assert await statuses(engine) == {"queued": 2}
+    assert sorted(int(mid) for _, mid in stream.enqueued) == ids
+    # A wait that leaves enough of the lease sends them.
+    gateway.gate = SlowGate(clock, timedelta(seconds=80))
+    await dispatcher.handle(batch)
+    assert sorted(channel.sent) == sorted(str(i) for i in ids)
+    assert await statuses(engine) == {"sent": 2}
