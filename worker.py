@@ -191,7 +191,10 @@ async def build_worker(
         renderer = SharedRenderer()
         answering = replies or ReplySettings()
         desk = ReplyDesk(
-            engine, FaqKnowledge(answering.province), rules=answering.rules(), clock=clock
+            engine,
+            FaqKnowledge(answering.province),
+            rules=answering.rules(available=channels),
+            clock=clock,
         )
         dispatcher = Dispatcher(
             engine, queue, pool, renderer, settings=dispatch or pace.dispatch(), clock=clock

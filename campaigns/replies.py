@@ -30,12 +30,12 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from campaigns.definition import Priority
+from campaigns.definition import CampaignDefinition, Priority
 from campaigns.events import EventKind, event_row, write_events
 from campaigns.model import INBOUND, MESSAGES, SUPPRESSIONS, MessageStatus
 from campaigns.personal_address import polite_address
 from campaigns.render import Renderer
-from campaigns.render_errors import TemplateError
+from campaigns.render_errors import TemplateError, TemplateNotApproved
 from campaigns.reply_campaigns import (
     ANSWER_TEMPLATE,
     HANDOFF_TEMPLATE,
@@ -89,22 +89,36 @@ class ReplyDesk:
         self.renderer = Renderer(self.registry, max_sms_parts=self.rules.max_sms_parts)
         self.clock = clock
         self.batch = batch
-        self.definitions = {
-            t: reply_definition(t, self.rules, self.registry)
-            for t in (ANSWER_TEMPLATE, HANDOFF_TEMPLATE)
-        }
+        # A reply template that no gateway of this deployment may send (Alibaba Cloud caps a
+        # variable at 35 characters, so an Aliyun-only deployment has no answer template):
+        # answers go to staff instead, and without it hand-offs are not told by SMS. Waiting
+        # rows of a gateway the worker does not have would wait for ever.
+        self.definitions: dict[str, CampaignDefinition] = {}
+        for template in (ANSWER_TEMPLATE, HANDOFF_TEMPLATE):
+            try:
+                self.definitions[template] = reply_definition(template, self.rules, self.registry)
+            except TemplateNotApproved as error:
+                log.warning("reply_template_unsendable", template=template, reason=error.en)
         for template, definition in self.definitions.items():
             for provider in definition.sms_providers():
                 self.renderer.check(template, "sms", provider)  # refused at start, not mid-send
 
     def fits(self, address: str, answer: str) -> bool:
-        """Whether the answer template with `answer` fits the part limit on every gateway."""
+        """Whether the answer template with `answer` fits the part limit on every gateway (never
+        when no gateway may send the answer template)."""
+        if ANSWER_TEMPLATE not in self.definitions:
+            return False
         providers = self.definitions[ANSWER_TEMPLATE].sms_providers()
         return answer_fits(self.renderer, providers, address, answer)
 
     def decide(self, question: PendingQuestion) -> tuple[Verdict, Decision]:
         verdict = self.knowledge(question.text)
-        decision = decide(question.text, verdict, lambda text: self.fits(question.address, text))
+        decision = decide(
+            question.text,
+            verdict,
+            lambda text: self.fits(question.address, text),
+            can_answer=ANSWER_TEMPLATE in self.definitions,
+        )
         return verdict, decision
 
     async def triage(self) -> int:
@@ -231,7 +245,7 @@ async def _settle(
     elif triage in HANDED_OFF and not await _notified_lately(connection, question, rules, now):
         template = HANDOFF_TEMPLATE
     campaign_id = message_id = None
-    if template is not None and question.resident_id is not None:
+    if template is not None and template in campaigns and question.resident_id is not None:
         campaign_id = campaigns[template]
         message_id = await _queue_reply(connection, campaign_id, question, variables)
         if message_id is not None:

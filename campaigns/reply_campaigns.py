@@ -47,14 +47,22 @@ class ReplyRules:
     #: A resident whose open question was told "staff will follow up" within this time is not
     #: told again for their next question.
     notice_quiet: timedelta = timedelta(hours=24)
+    #: The SMS gateways this deployment has (credentials set); None: not known here, and
+    #: `sms_provider` and `sms_fallback` are taken as they are.
+    available: frozenset[str] | None = None
 
 
 def reply_definition(
     template: str, rules: ReplyRules, registry: TemplateRegistry
 ) -> CampaignDefinition:
-    """The standing campaign of `template`, over the rules' SMS gateways that approved it."""
+    """The standing campaign of `template`, over the rules' SMS gateways that approved it (and
+    that the deployment has, when the rules know); TemplateNotApproved when there is none."""
     spec = registry.get(template)
-    providers = [p for p in (rules.sms_provider, rules.sms_fallback) if p and p in spec.approvals]
+    providers = [
+        p
+        for p in (rules.sms_provider, rules.sms_fallback)
+        if p and p in spec.approvals and (rules.available is None or p in rules.available)
+    ]
     if not providers:
         approved = ", ".join(spec.approvals) or "(none)"
         raise TemplateNotApproved(

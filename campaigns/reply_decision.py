@@ -47,13 +47,14 @@ class Triage(StrEnum):
     ABSTAINED = "abstained"  # the knowledge base was not sure (or the text is too short)
     ESTIMATE = "estimate"  # the resident's own money: staff, with the estimator
     TOO_LONG = "too_long"  # no sentence of the answer fits the part limit
+    NO_GATEWAY = "no_gateway"  # no SMS gateway of this deployment may send an answer
     NOT_A_QUESTION = "not_question"  # "好的", "谢谢": nothing to answer, no SMS
     UNKNOWN_SENDER = "unknown_sender"  # not one resident of the ledger: staff decide
     SUPPRESSED = "suppressed"  # the sender said stop: no SMS, staff decide
 
 
 #: Outcomes that leave the question with staff and tell the resident so.
-HANDED_OFF = frozenset({Triage.ABSTAINED, Triage.ESTIMATE, Triage.TOO_LONG})
+HANDED_OFF = frozenset({Triage.ABSTAINED, Triage.ESTIMATE, Triage.TOO_LONG, Triage.NO_GATEWAY})
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,8 +86,11 @@ def is_acknowledgement(text: str) -> bool:
     return meaningful(text) in ACKNOWLEDGEMENTS
 
 
-def decide(question: str, verdict: Verdict, fits: Callable[[str], bool]) -> Decision:
-    """Answer by SMS, hand to staff, or do nothing (see the module's docstring)."""
+def decide(
+    question: str, verdict: Verdict, fits: Callable[[str], bool], *, can_answer: bool = True
+) -> Decision:
+    """Answer by SMS, hand to staff, or do nothing (see the module's docstring); `can_answer`
+    False: no SMS gateway of this deployment may send an answer, so answers go to staff."""
     if is_acknowledgement(question):
         return Decision(Triage.NOT_A_QUESTION)
     if len(meaningful(question)) < MIN_QUESTION_CHARS:
@@ -95,6 +99,8 @@ def decide(question: str, verdict: Verdict, fits: Callable[[str], bool]) -> Deci
         return Decision(Triage.ABSTAINED, reason=verdict.reason or "low_confidence")
     if verdict.route == "estimate":
         return Decision(Triage.ESTIMATE, reason="estimate")
+    if not can_answer:
+        return Decision(Triage.NO_GATEWAY, reason="no_gateway")
     text = short_answer(verdict.answer, varies_by_province=verdict.varies_by_province, fits=fits)
     if text is None:
         return Decision(Triage.TOO_LONG, reason="too_long")

@@ -6,6 +6,7 @@ campaign with the same rules when the worker has not yet.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import time, timedelta
 from typing import Literal
 
@@ -31,11 +32,14 @@ class ReplySettings(BaseSettings):
     notice_quiet_hours: float = 24.0  # one "staff will follow up" per resident in this time
     province: str | None = None  # the service's own province, for province-dependent answers
 
-    def rules(self) -> ReplyRules:
+    def rules(self, available: Iterable[str] | None = None) -> ReplyRules:
+        """The rules, knowing which SMS gateways the deployment has when `available` is given
+        (replies then go only through those)."""
         return ReplyRules(
             sms_provider=self.sms_provider,
             sms_fallback=self.sms_fallback,
             max_sms_parts=self.max_sms_parts,
             window=Window(start=self.window_start, end=self.window_end),
             notice_quiet=timedelta(hours=self.notice_quiet_hours),
+            available=None if available is None else frozenset(available),
         )

@@ -27,7 +27,7 @@ matter when no answer campaign exists yet.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import func, select, update
@@ -55,7 +55,8 @@ _K = CAMPAIGNS
 
 
 class StaffReplyError(BilingualError):
-    """A staff reply refused: `code` "not_open" (no such open question) or "too_long"."""
+    """A staff reply refused: `code` "not_open" (no such open question), "too_long", or
+    "no_gateway" (no SMS gateway of this deployment may send it)."""
 
     def __init__(self, code: str, zh: str, en: str) -> None:
         super().__init__(zh, en)
@@ -112,6 +113,7 @@ async def reply_to_question(
             if channel == TELEGRAM:
                 _check_fits_telegram(registry, pending.address, body)
             else:
+                _check_sendable(rules, registry, definition)
                 _check_fits(registry, definition, pending.address, body)
         closed = await connection.execute(
             update(_I)
@@ -232,9 +234,27 @@ async def _answer_campaign(
     for row in rows:
         if json.loads(row.definition).get("template") == ANSWER_TEMPLATE:
             return int(row.id), CampaignDefinition.from_json(row.definition)
-    definition = reply_definition(ANSWER_TEMPLATE, rules, registry)
+    # Created whatever gateways this deployment has: it carries Telegram answers too
+    # (`_check_sendable` refuses an SMS answer no gateway here may send).
+    definition = reply_definition(ANSWER_TEMPLATE, replace(rules, available=None), registry)
     ids = await reply_campaigns(connection, {ANSWER_TEMPLATE: definition}, now=now)
     return ids[ANSWER_TEMPLATE], definition
+
+
+def _check_sendable(
+    rules: ReplyRules, registry: TemplateRegistry, definition: CampaignDefinition
+) -> None:
+    """Refuse an SMS answer that no SMS gateway of this deployment may send: queued, it would
+    wait for ever (an Aliyun-only deployment: Alibaba Cloud cannot carry a long answer)."""
+    if rules.available is None or set(definition.sms_providers()) & rules.available:
+        return
+    approved = ", ".join(registry.get(ANSWER_TEMPLATE).approvals)
+    raise StaffReplyError(
+        "no_gateway",
+        f"本系统的短信网关都不能发送答复短信（答复模板只在 {approved} 审核通过），请电话联系居民",
+        f"no SMS gateway of this deployment may send the answer (the answer template is "
+        f"approved by {approved} only): please call the resident",
+    )
 
 
 def _check_fits(

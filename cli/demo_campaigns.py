@@ -287,6 +287,7 @@ _OUTCOMES = {
     Triage.ABSTAINED.value: "没把握，转工作人员 / not sure: handed to staff",
     Triage.ESTIMATE.value: "需个人测算，转工作人员 / needs a personal estimate: staff",
     Triage.TOO_LONG.value: "答复太长，转工作人员 / answer too long: staff",
+    Triage.NO_GATEWAY.value: "短信网关不能发答复，转工作人员 / no gateway for answers: staff",
     Triage.NOT_A_QUESTION.value: "不是提问，无需答复 / not a question: no reply",
     Triage.UNKNOWN_SENDER.value: "号码不在台账，转工作人员 / unknown number: staff",
     Triage.SUPPRESSED.value: "已退订者来信，转工作人员 / from a stopped number: staff",

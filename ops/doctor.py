@@ -219,7 +219,13 @@ def _reply_findings(reply: ReplySettings, approvals: _Approvals) -> list[CheckRe
     among REPLY_SMS_PROVIDER and REPLY_SMS_FALLBACK that approved it (the reply campaign sends
     each template through those of the two that approved it)."""
     listed = ", ".join(approvals.configured)
-    if reply.sms_provider not in approvals.configured:
+    # Replies go through the first of the two that this deployment has, as any campaign's
+    # messages do. Left at its default, an unconfigured REPLY_SMS_PROVIDER is no mistake when
+    # the fallback is configured (an Aliyun-only deployment); named on purpose, it is one.
+    through_fallback = (
+        "sms_provider" not in reply.model_fields_set and reply.sms_fallback in approvals.configured
+    )
+    if reply.sms_provider not in approvals.configured and not through_fallback:
         return [
             CheckResult(
                 "replies",
@@ -243,6 +249,18 @@ def _reply_findings(reply: ReplySettings, approvals: _Approvals) -> list[CheckRe
             )
             continue
         if not any(p in approved and p in approvals.configured for p in providers):
+            if template == ANSWER_TEMPLATE:
+                # The worker then hands every SMS question to staff (campaigns.ReplyDesk).
+                findings.append(
+                    CheckResult(
+                        "replies",
+                        True,
+                        "本系统的短信网关都不能发送答复模板，居民的短信提问一律转工作人员跟进 / "
+                        "no SMS gateway here may send the answer template: residents' SMS "
+                        f"questions all go to staff (approved by {', '.join(sorted(approved))})",
+                    )
+                )
+                continue
             findings.append(
                 _not_approved(
                     "replies",

@@ -42,6 +42,7 @@ ABSTAIN_REASONS: Final = frozenset(
         "too_short",  # an SMS reply too short to be a question
         "estimate",  # the resident's own money: staff, with the estimator
         "too_long",  # no sentence of the answer fits an SMS
+        "no_gateway",  # no SMS gateway of the deployment may send an answer
     }
 )
 ESTIMATE_SOURCES: Final = frozenset({"ledger", "typed"})

@@ -196,6 +196,28 @@ async def test_an_abstention_stays_with_staff_and_the_resident_is_told_once(
     assert [t for t, _ in await replies(engine)] == [HANDOFF_TEMPLATE, HANDOFF_TEMPLATE]
 
 
+async def test_a_deployment_that_cannot_send_answers_hands_every_question_to_staff(
+    engine: AsyncEngine, clock: Clock
+) -> None:
+    """Aliyun only: Alibaba Cloud cannot carry an answer (variables of 35 characters at most),
+    so no answer is queued to wait for a gateway this worker does not have; the question goes
+    to staff and the resident is told through Aliyun that it did."""
+    await add_residents(engine, [resident(1, name="王建国")])
+    aliyun_only = ReplyDesk(
+        engine, knowledge, rules=ReplyRules(available=frozenset({"aliyun"})), clock=clock
+    )
+    assert set(aliyun_only.definitions) == {HANDOFF_TEMPLATE}
+    await ask(engine, "断缴了三年，以前交的还算不算")
+    assert await aliyun_only.triage() == 1
+    [(template, message)] = await replies(engine)
+    assert template == HANDOFF_TEMPLATE
+    [campaign] = await table(engine, CAMPAIGNS)  # the hand-off's: no answer campaign
+    assert json.loads(campaign.definition)["sms_provider"] == "aliyun"
+    [open_question] = await list_questions(engine)
+    assert (open_question.triage, open_question.entry_id) == ("no_gateway", "lapse-years-kept")
+    assert message.status == "queued"
+
+
 async def test_own_money_questions_are_handed_off(engine: AsyncEngine, desk: ReplyDesk) -> None:
     await ask(engine, "我退休以后能领多少钱")
     await desk.triage()

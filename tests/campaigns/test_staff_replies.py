@@ -21,6 +21,7 @@ from campaigns import (
     reply_to_question,
 )
 from campaigns.model import CAMPAIGNS, EVENTS, INBOUND, MESSAGES, SUPPRESSIONS
+from campaigns.reply_campaigns import ReplyRules
 from channels.base import Inbound
 from tests.campaigns.residents import add_residents, resident
 
@@ -227,6 +228,26 @@ async def test_a_reply_too_long_for_the_sms_parts_is_refused_and_changes_nothing
     with pytest.raises(StaffReplyError) as empty:
         await reply_to_question(engine, qid, " \n ", now=NOW)
     assert empty.value.code == "empty"
+
+
+async def test_an_sms_reply_no_gateway_here_may_send_is_refused_and_changes_nothing(
+    engine: AsyncEngine,
+) -> None:
+    """Aliyun only: the answer template is approved by Tencent Cloud and Twilio, so a queued
+    reply would wait for ever; staff are told to call instead. A Telegram reply still goes."""
+    aliyun_only = ReplyRules(available=frozenset({"aliyun"}))
+    qid = await ask(engine, QUESTION)
+    with pytest.raises(StaffReplyError) as refused:
+        await reply_to_question(engine, qid, STAFF_TEXT, now=NOW, rules=aliyun_only)
+    assert refused.value.code == "no_gateway"
+    assert "请电话联系居民" in refused.value.zh
+    assert "tencent" in refused.value.en
+    assert await rows(engine, MESSAGES) == []
+    [still_open] = await list_questions(engine)
+    assert still_open.id == qid
+    in_bot = await ask(engine, QUESTION, sender="777001", provider="telegram")
+    outcome = await reply_to_question(engine, in_bot, STAFF_TEXT, now=NOW, rules=aliyun_only)
+    assert outcome.sent
 
 
 async def test_no_such_question_is_refused(engine: AsyncEngine) -> None:

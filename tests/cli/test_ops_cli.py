@@ -65,11 +65,12 @@ async def test_doctor_passes_then_names_a_wrong_redis_url(sqlite_url: str, tmp_p
         good = await run_doctor(env, tmp_path)
         bad = await run_doctor({**env, "REDIS_URL": "redis://127.0.0.1:1/0"}, tmp_path, "--json")
     code, out, err = good
-    # Aliyun has not approved the answer template (REPLY_*): the doctor says so; all else passes.
-    assert code == 1, err
-    assert "失败 FAIL  replies" in out
-    assert "question_answer" in out
-    assert out.count("失败 FAIL") == 1
+    # Aliyun has not approved the answer template (REPLY_*): no mistake, but the doctor says
+    # what it means (the worker hands residents' SMS questions to staff).
+    assert code == 0, out + err
+    assert "失败 FAIL" not in out
+    assert "通过 PASS  replies" in out
+    assert "go to staff" in out
     assert "通过 PASS  credentials:aliyun" in out
     assert "Traceback" not in out + err
     code, out, err = bad
@@ -77,7 +78,7 @@ async def test_doctor_passes_then_names_a_wrong_redis_url(sqlite_url: str, tmp_p
     report = json.loads(out)
     assert report["ok"] is False
     failed = {c["name"]: c for c in report["checks"] if not c["ok"]}
-    assert set(failed) == {"redis", "replies"}
+    assert set(failed) == {"redis"}
     assert "REDIS_URL" in failed["redis"]["fix"]
 
 

@@ -269,6 +269,22 @@ async def test_reply_provider_without_credentials(
     assert "REPLY_SMS_PROVIDER" in by_name(results)["replies"].fix
 
 
+async def test_replies_left_at_their_defaults_go_through_the_only_configured_provider(
+    setup: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An Aliyun-only deployment: the default REPLY_SMS_PROVIDER (tencent) is not configured,
+    its default fallback is, and the worker answers through it: nothing to fix."""
+    without_twilio(monkeypatch)
+    for name in ("TENCENT_SECRET_ID", "TENCENT_SECRET_KEY", "TENCENT_SDK_APP_ID"):
+        monkeypatch.delenv(name)
+    monkeypatch.delenv("REPLY_SMS_PROVIDER", raising=False)
+    results = await diagnose()
+    assert failed(results) == [], [r.detail for r in results if not r.ok]
+    # Named on purpose, an unconfigured provider is still a mistake.
+    monkeypatch.setenv("REPLY_SMS_PROVIDER", "tencent")
+    assert failed(await diagnose()) == ["replies"]
+
+
 async def test_settings_error_in_plain_words(
     setup: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

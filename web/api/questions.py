@@ -25,6 +25,7 @@ from campaigns import (
     reply_to_question,
     utc_now,
 )
+from channels import GatewaySettings
 from core import mask_id_number, mask_phone, mask_text
 from ledger import Resident
 from web.api.auth import ENGINE, principal
@@ -75,11 +76,13 @@ async def reply(request: web.Request) -> web.Response:
 
     try:
         outcome = await reply_to_question(
-            engine, question_id, text, now=now, rules=ReplySettings().rules()
+            engine, question_id, text, now=now, rules=ReplySettings().rules(available=_gateways())
         )
     except StaffReplyError as err:
         if err.code == "not_open":
             raise conflict("该问题已经跟进过了", "this question is already closed") from err
+        if err.code == "no_gateway":
+            raise conflict(err.zh, err.en) from err
         raise invalid(err.zh, err.en, field="text") from err
     async with engine.begin() as connection:
         await connection.execute(
@@ -148,3 +151,9 @@ def _view(q: StoredQuestion, who: Principal, reply_text: str | None) -> dict[str
         "entry_id": q.entry_id,
         "reply": reply_text,
     }
+
+
+def _gateways() -> list[str] | None:
+    """The gateways configured in this process's environment (read per reply: staff replies
+    are rare); None when there are none here (a web app without the workers' credentials)."""
+    return GatewaySettings().configured() or None
