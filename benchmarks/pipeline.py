@@ -2,7 +2,7 @@
 
     python benchmarks/pipeline.py [--messages 20000] [--workers 1] [--rate 0]
                                   [--mode single|batch] [--profile-seconds 0]
-                                  [--fresh-redis]
+                                  [--fresh-redis] [--gateway-latency-ms 0]
 
 A fresh PostgreSQL database (created and dropped) gets `messages` lapsed men aged 50-60 (the
 `lapsed-priority` segment), a notice campaign with the window 00:00-23:59:59 is launched through
@@ -15,6 +15,8 @@ Redis has served before; `--fresh-redis` leaves the marker out (a first start, o
 Both modes run `python worker.py` unchanged. `--mode batch` sets ALIYUN_BATCH=100: messages
 sharing a template go 100 to a SendBatchSms request. `--mode single` sets ALIYUN_BATCH=1: every
 message goes alone through SendSms. `--rate` is ALIYUN_RATE (0: no limit).
+`--gateway-latency-ms` makes the stand-in answer every request that much later, as a distant
+gateway does: each worker is then bound by its requests in flight, not by this machine's cores.
 
 The stand-in is started without a callback URL, so it pushes no delivery receipts: messages end
 `sent`, and the receipt path (its HTTP pushes and their database writes) is not measured here.
@@ -85,9 +87,11 @@ SWEEP_MARKER = "outreach:send:epoch"
 
 
 # -- the stand-in process ---------------------------------------------------------------------
-def serve_standin(port: int, log_path: Path) -> None:
-    """`outreach sandbox sms --provider aliyun` without receipts (no callback URL)."""
+def serve_standin(port: int, log_path: Path, latency: float) -> None:
+    """`outreach sandbox sms --provider aliyun` without receipts (no callback URL), each answer
+    `latency` seconds late."""
     config = SandboxConfig(provider="aliyun", log_path=log_path, key=KEY, secret=SECRET, seed=7)
+    config.faults.latency = latency
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(run_forever(create_sms_app("aliyun", config), "127.0.0.1", port))
 
@@ -350,6 +354,7 @@ async def _send(
     log_path = workdir / "aliyun.jsonl"
     standin = await asyncio.create_subprocess_exec(
         *(sys.executable, str(SELF), "--serve-standin", str(port), str(log_path)),
+        str(args.gateway_latency_ms / 1000),
         env={**os.environ, "LOG_LEVEL": "WARNING"},
         cwd=ROOT,
     )
@@ -459,6 +464,7 @@ async def bench(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         "workers": args.workers,
         "mode": args.mode,
         "rate": args.rate,
+        "gateway_latency_ms": args.gateway_latency_ms,
         "fresh_redis": args.fresh_redis,
         "cpus": os.cpu_count(),
         "load_avg_before": [round(x, 2) for x in os.getloadavg()],
@@ -502,11 +508,19 @@ def main() -> None:
         help="start on an empty Redis, as on a first start or after a flush (forced sweep)",
     )
     parser.add_argument("--workdir", default=None, help="where the stand-in's log goes")
-    parser.add_argument("--serve-standin", nargs=2, metavar=("PORT", "LOG"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--gateway-latency-ms",
+        type=float,
+        default=0.0,
+        help="the stand-in answers each request this late (a distant gateway)",
+    )
+    parser.add_argument(
+        "--serve-standin", nargs=3, metavar=("PORT", "LOG", "LATENCY"), help=argparse.SUPPRESS
+    )
     args = parser.parse_args()
     if args.serve_standin:
-        port, log = args.serve_standin
-        serve_standin(int(port), Path(log))
+        port, log, latency = args.serve_standin
+        serve_standin(int(port), Path(log), float(latency))
         return
     workdir = Path(args.workdir or tempfile.mkdtemp(prefix="pipeline-"))
     workdir.mkdir(parents=True, exist_ok=True)
