@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from aiohttp.test_utils import TestClient
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -147,3 +148,29 @@ async def test_a_reply_needs_text_and_the_list_a_sane_flag(
     flag = await client.get("/api/v1/questions?all=maybe", headers=bearer(tokens.staff))
     assert flag.status == 400
     assert "true" in (await flag.json())["error"]["message_zh"]
+
+
+async def test_a_reply_no_sms_gateway_here_may_send_is_refused_with_409(
+    engine: AsyncEngine,
+    client: Client,
+    tokens: Tokens,
+    people: dict[str, list[str]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Alibaba Cloud alone cannot carry an answer: queued, the reply would wait for ever."""
+    monkeypatch.setenv("ALIYUN_ACCESS_KEY_ID", "key")
+    monkeypatch.setenv("ALIYUN_ACCESS_KEY_SECRET", "secret")
+    for name in ("TENCENT_SECRET_ID", "TWILIO_ACCOUNT_SID"):
+        monkeypatch.setenv(name, "")
+    ids = await _questions(engine, people)
+    response = await client.post(
+        f"/api/v1/questions/{ids[HOME]}/reply",
+        json={"text": "已电话联系，说明了续缴办法"},
+        headers=bearer(tokens.staff),
+    )
+    assert response.status == 409
+    error = (await response.json())["error"]
+    assert "请电话联系居民" in error["message_zh"]
+    assert "call the resident" in error["message_en"]
+    still_open = await client.get("/api/v1/questions", headers=bearer(tokens.staff))
+    assert [q["id"] for q in (await still_open.json())["questions"]] == [ids[HOME]]
