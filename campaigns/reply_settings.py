@@ -15,6 +15,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from campaigns.definition import Window
 from campaigns.reply_campaigns import ReplyRules
+from channels.settings import GatewaySettings
 
 
 class ReplySettings(BaseSettings):
@@ -43,3 +44,9 @@ class ReplySettings(BaseSettings):
             notice_quiet=timedelta(hours=self.notice_quiet_hours),
             available=None if available is None else frozenset(available),
         )
+
+    def rules_here(self) -> ReplyRules:
+        """The rules with the SMS gateways configured in this process's environment, for
+        staff replies (the CLI, the API); read per call, as staff replies are rare. No gateway
+        configured here (a web app without the workers' credentials): not known, as `rules()`."""
+        return self.rules(available=GatewaySettings().configured() or None)

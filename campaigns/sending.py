@@ -543,7 +543,7 @@ async def record(
         if stale:
             # Answers for rows that moved on (claimed again, resolved or finished meanwhile):
             # what they would have said is not this row's story any more.
-            log.warning("record.stale_answers", count=len(stale), first=sorted(stale)[:20])
+            log.warning("record_stale_answers", count=len(stale), first=sorted(stale)[:20])
         await release_contacts(connection, [m for m in release if m.id in settled])
         await write_events(
             connection,

@@ -17,7 +17,6 @@ from campaigns import (
     reply_to_question,
 )
 from campaigns.timing import utc_now
-from channels import GatewaySettings
 from cli.context import console, database, fail, print_json, run
 from core import RESIDENT_TZ, mask_id_number, mask_phone, mask_text, stored_utc
 from faq import Abstained, Answerer, KnowledgeBaseError
@@ -140,9 +139,7 @@ def reply(
 
     async def body() -> ReplyOutcome:
         async with database() as engine:
-            # The gateways configured here, if any (none: not known in this environment).
-            available = GatewaySettings().configured() or None
-            rules = ReplySettings().rules(available=available)
+            rules = ReplySettings().rules_here()
             return await reply_to_question(engine, question_id, text, now=utc_now(), rules=rules)
 
     try:

@@ -41,6 +41,19 @@ async def _questions(engine: AsyncEngine, people: dict[str, list[str]]) -> dict[
     return ids
 
 
+async def _reply(client: Client, question: int, text: object, token: str) -> Any:
+    """POST a staff reply to `question`; the response."""
+    return await client.post(
+        f"/api/v1/questions/{question}/reply", json={"text": text}, headers=bearer(token)
+    )
+
+
+async def _open(client: Client, token: str) -> list[int]:
+    """The ids of the open questions `token` sees."""
+    listed = await client.get("/api/v1/questions", headers=bearer(token))
+    return [q["id"] for q in (await listed.json())["questions"]]
+
+
 async def test_staff_list_their_townships_questions_masked(
     engine: AsyncEngine, client: Client, tokens: Tokens, people: dict[str, list[str]]
 ) -> None:
@@ -89,28 +102,19 @@ async def test_a_reply_too_long_for_sms_is_refused_and_the_question_stays_open(
     engine: AsyncEngine, client: Client, tokens: Tokens, people: dict[str, list[str]]
 ) -> None:
     ids = await _questions(engine, people)
-    response = await client.post(
-        f"/api/v1/questions/{ids[HOME]}/reply",
-        json={"text": "请带身份证到镇社保所办理。" * 30},
-        headers=bearer(tokens.staff),
-    )
+    response = await _reply(client, ids[HOME], "请带身份证到镇社保所办理。" * 30, tokens.staff)
     assert response.status == 422
     error = (await response.json())["error"]
     assert error["field"] == "text"
     assert "答复太长" in error["message_zh"]
-    still_open = await client.get("/api/v1/questions", headers=bearer(tokens.staff))
-    assert [q["id"] for q in (await still_open.json())["questions"]] == [ids[HOME]]
+    assert await _open(client, tokens.staff) == [ids[HOME]]
 
 
 async def test_an_unknown_senders_question_is_closed_but_not_sent(
     engine: AsyncEngine, client: Client, tokens: Tokens, people: dict[str, list[str]]
 ) -> None:
     ids = await _questions(engine, people)
-    response = await client.post(
-        f"/api/v1/questions/{ids['nobody']}/reply",
-        json={"text": "已电话联系"},
-        headers=bearer(tokens.admin),
-    )
+    response = await _reply(client, ids["nobody"], "已电话联系", tokens.admin)
     assert response.status == 200
     body = await response.json()
     assert (body["sent_to_resident"], body["not_sent_reason"]) == (False, "unknown_sender")
@@ -120,17 +124,11 @@ async def test_another_townships_question_cannot_be_answered_or_seen(
     engine: AsyncEngine, client: Client, tokens: Tokens, people: dict[str, list[str]]
 ) -> None:
     ids = await _questions(engine, people)
-    body = {"text": "好的"}
-    theirs = await client.post(
-        f"/api/v1/questions/{ids[OTHER]}/reply", json=body, headers=bearer(tokens.staff)
-    )
-    unknown = await client.post(
-        "/api/v1/questions/99999/reply", json=body, headers=bearer(tokens.staff)
-    )
+    theirs = await _reply(client, ids[OTHER], "好的", tokens.staff)
+    unknown = await _reply(client, 99999, "好的", tokens.staff)
     assert theirs.status == unknown.status == 404
     assert await theirs.json() == await unknown.json()
-    still_open = await client.get("/api/v1/questions", headers=bearer(tokens.other_staff))
-    assert [q["id"] for q in (await still_open.json())["questions"]] == [ids[OTHER]]
+    assert await _open(client, tokens.other_staff) == [ids[OTHER]]
 
 
 async def test_a_reply_needs_text_and_the_list_a_sane_flag(
@@ -138,11 +136,7 @@ async def test_a_reply_needs_text_and_the_list_a_sane_flag(
 ) -> None:
     ids = await _questions(engine, people)
     for text in ("", "  ", "长" * 501, 42):
-        response = await client.post(
-            f"/api/v1/questions/{ids[HOME]}/reply",
-            json={"text": text},
-            headers=bearer(tokens.staff),
-        )
+        response = await _reply(client, ids[HOME], text, tokens.staff)
         assert response.status == 422
         assert (await response.json())["error"]["field"] == "text"
     flag = await client.get("/api/v1/questions?all=maybe", headers=bearer(tokens.staff))
@@ -163,14 +157,9 @@ async def test_a_reply_no_sms_gateway_here_may_send_is_refused_with_409(
     for name in ("TENCENT_SECRET_ID", "TWILIO_ACCOUNT_SID"):
         monkeypatch.setenv(name, "")
     ids = await _questions(engine, people)
-    response = await client.post(
-        f"/api/v1/questions/{ids[HOME]}/reply",
-        json={"text": "已电话联系，说明了续缴办法"},
-        headers=bearer(tokens.staff),
-    )
+    response = await _reply(client, ids[HOME], "已电话联系，说明了续缴办法", tokens.staff)
     assert response.status == 409
     error = (await response.json())["error"]
     assert "请电话联系居民" in error["message_zh"]
     assert "call the resident" in error["message_en"]
-    still_open = await client.get("/api/v1/questions", headers=bearer(tokens.staff))
-    assert [q["id"] for q in (await still_open.json())["questions"]] == [ids[HOME]]
+    assert await _open(client, tokens.staff) == [ids[HOME]]

@@ -25,7 +25,6 @@ from campaigns import (
     reply_to_question,
     utc_now,
 )
-from channels import GatewaySettings
 from core import mask_id_number, mask_phone, mask_text
 from ledger import Resident
 from web.api.auth import ENGINE, principal
@@ -76,7 +75,7 @@ async def reply(request: web.Request) -> web.Response:
 
     try:
         outcome = await reply_to_question(
-            engine, question_id, text, now=now, rules=ReplySettings().rules(available=_gateways())
+            engine, question_id, text, now=now, rules=ReplySettings().rules_here()
         )
     except StaffReplyError as err:
         if err.code == "not_open":
@@ -151,9 +150,3 @@ def _view(q: StoredQuestion, who: Principal, reply_text: str | None) -> dict[str
         "entry_id": q.entry_id,
         "reply": reply_text,
     }
-
-
-def _gateways() -> list[str] | None:
-    """The gateways configured in this process's environment (read per reply: staff replies
-    are rare); None when there are none here (a web app without the workers' credentials)."""
-    return GatewaySettings().configured() or None
