@@ -248,3 +248,26 @@ def test_percent_encoded_identifiers_are_masked() -> None:
     masked = f'GET /cb?to= {PHONE_MASKED}&alt={OTHER_PHONE_MASKED}&id="{ID_MASKED}"'
     assert event["event"] == masked
     assert event["progress"] == "50%20 done"
+
+
+@pytest.mark.parametrize(
+    ("raw", "masked"),
+    [
+        (PHONE, PHONE_MASKED),  # 11 characters, all digits: the shortest thing masked
+        ("１３８１２３４５６７８", PHONE_MASKED),  # full-width digits count as digits
+        ("13-8-1-2-3-4-5-6-7-8", PHONE_MASKED),  # digits spread apart
+        ("+86 138 1234 5678", PHONE_MASKED),
+        ("110105491231002", "1101*******1002"),  # a 15-digit ID number
+        (ID_X, ID_X_MASKED),
+    ],
+)
+def test_the_shortest_identifiers_are_still_masked(raw: str, masked: str) -> None:
+    """Strings with fewer than 11 digits skip the masking: the fewest an identifier has."""
+    assert mask_processor(None, "info", {"event": "x", "value": raw})["value"] == masked
+
+
+def test_short_digit_strings_and_own_keys_are_left_alone() -> None:
+    """Ten digits cannot be a phone or an ID number; the timestamp, level and logger name are
+    written by our own processors, with as many digits as the clock gives them."""
+    event = {"event": "1381234567", "timestamp": "2026-12-06T13:81:23.456789Z", "level": "info"}
+    assert mask_processor(None, "info", dict(event)) == event
