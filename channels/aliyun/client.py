@@ -15,8 +15,9 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from datetime import datetime
+from typing import Any
 
 import aiohttp
 
@@ -125,19 +126,22 @@ class AliyunChannel:
                 results[index] = problem
             else:
                 groups.setdefault(message.template_code or "", []).append(index)
-        jobs: list[tuple[list[int], asyncio.Task[list[SendResult]]]] = []
-        async with asyncio.TaskGroup() as tasks:
-            for indices in groups.values():
-                if self._batch_size > 1 and len(indices) > 1:
-                    for start in range(0, len(indices), self._batch_size):
-                        chunk = indices[start : start + self._batch_size]
-                        messages = [batch[i] for i in chunk]
-                        jobs.append((chunk, tasks.create_task(self._send_batch(messages))))
-                else:
-                    for i in indices:
-                        jobs.append(([i], tasks.create_task(self._send_alone(batch[i]))))
-        for indices, task in jobs:
-            for index, result in zip(indices, task.result(), strict=True):
+        jobs: list[tuple[list[int], Coroutine[Any, Any, list[SendResult]]]] = []
+        for indices in groups.values():
+            if self._batch_size > 1 and len(indices) > 1:
+                for start in range(0, len(indices), self._batch_size):
+                    chunk = indices[start : start + self._batch_size]
+                    jobs.append((chunk, self._send_batch([batch[i] for i in chunk])))
+            else:
+                jobs.extend(([i], self._send_alone(batch[i])) for i in indices)
+        if len(jobs) == 1:  # one request (a single send): no task of its own to schedule
+            answers = [await jobs[0][1]]
+        else:
+            async with asyncio.TaskGroup() as tasks:
+                running = [tasks.create_task(job) for _, job in jobs]
+            answers = [task.result() for task in running]
+        for (indices, _), answer in zip(jobs, answers, strict=True):
+            for index, result in zip(indices, answer, strict=True):
                 results[index] = result
         return [r if r is not None else Unknown("internal: no result") for r in results]
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -19,6 +20,8 @@ EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 _UNRESERVED = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~")
 #: What each byte becomes: itself, or `%XX`.
 _PERCENT = [chr(b) if b in _UNRESERVED else f"%{b:02X}" for b in range(256)]
+#: Text with a character that percent-encoding changes.
+_RESERVED = re.compile(r"[^A-Za-z0-9\-_.~]")
 
 
 def percent_encode(value: str) -> str:
@@ -27,7 +30,10 @@ def percent_encode(value: str) -> str:
     What `urllib.parse.quote(value, safe="~")` answers, by a table look-up per byte instead of
     quote's call per byte: a SendBatchSms request's parameters (a hundred numbers, signatures
     and parameter sets, about 13 kB) cost 11 µs a message to encode with quote, 6 µs this way.
+    Names, codes, numbers and ids, most of what is encoded, need no change at all.
     """
+    if _RESERVED.search(value) is None:
+        return value
     return "".join([_PERCENT[b] for b in value.encode()])
 
 

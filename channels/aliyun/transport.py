@@ -8,7 +8,8 @@ that may have (`OutcomeUnknownError`: never repeated blindly).
 from __future__ import annotations
 
 import json
-import uuid
+import os
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -51,8 +52,25 @@ class RpcAnswer:
         return str(self.body.get("Message") or self.body.get("message") or "")
 
 
-def _timestamp() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+class _Timestamps:
+    """The request timestamp (ISO 8601, UTC, whole seconds), formatted once a second: a single
+    send signs one request per message, and strftime was a tenth of signing it."""
+
+    __slots__ = ("_second", "_text")
+
+    def __init__(self) -> None:
+        self._second = -1
+        self._text = ""
+
+    def __call__(self) -> str:
+        second = int(time.time())
+        if second != self._second:
+            self._text = datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+            self._second = second
+        return self._text
+
+
+_timestamp = _Timestamps()
 
 
 def _host(url: URL) -> str:
@@ -82,7 +100,7 @@ class AliyunRpc:
     def _signed(self, action: str, params: Mapping[str, str]) -> tuple[bytes, dict[str, str]]:
         """The form body and headers of one call, signed per the configured scheme."""
         cfg = self._config
-        nonce = uuid.uuid4().hex
+        nonce = os.urandom(16).hex()  # unique per request, as the gateway asks
         content_type = "application/x-www-form-urlencoded"
         if cfg.signature == "v1":
             form = {
