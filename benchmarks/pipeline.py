@@ -195,7 +195,9 @@ async def _wait_port(port: int, seconds: float = 20.0) -> None:
     raise RuntimeError(f"nothing listens on port {port}")
 
 
-def worker_env(database_url: str, endpoint: str, rate: float, batch: int) -> dict[str, str]:
+def worker_env(
+    database_url: str, endpoint: str, rate: float, batch: int, log_level: str = "WARNING"
+) -> dict[str, str]:
     env = {
         k: v
         for k, v in os.environ.items()
@@ -205,7 +207,7 @@ def worker_env(database_url: str, endpoint: str, rate: float, batch: int) -> dic
         **env,
         "DATABASE_URL": database_url,
         "REDIS_URL": REDIS_URL,
-        "LOG_LEVEL": "WARNING",
+        "LOG_LEVEL": log_level,
         "PUBLIC_BASE_URL": "http://127.0.0.1:9",  # receipts are off: nothing calls back
         "ALIYUN_ACCESS_KEY_ID": KEY,
         "ALIYUN_ACCESS_KEY_SECRET": SECRET,
@@ -362,15 +364,18 @@ async def _send(
     run = Run()
     processes: list[asyncio.subprocess.Process] = []
     profile: asyncio.Task[str | None] | None = None
+    worker_log = (workdir / "worker.log").open("ab")  # the workers' lines (JSON), kept
     try:
         await _wait_port(port)
         batch = 1 if args.mode == "single" else ALIYUN_MAX_BATCH
-        env = worker_env(database_url, f"http://127.0.0.1:{port}", args.rate, batch)
+        env = worker_env(database_url, f"http://127.0.0.1:{port}", args.rate, batch, args.log_level)
         command = [sys.executable, str(ROOT / "worker.py")]
         tail = LogTail(log_path)
         started = time.monotonic()
         for _ in range(args.workers):
-            process = await asyncio.create_subprocess_exec(*command, env=env, cwd=ROOT)
+            process = await asyncio.create_subprocess_exec(
+                *command, env=env, cwd=ROOT, stderr=worker_log
+            )
             processes.append(process)
             run.workers.append(psutil.Process(process.pid))
             print(f"worker pid {process.pid}", file=sys.stderr)
@@ -421,6 +426,7 @@ async def _send(
             except TimeoutError:
                 p.kill()
                 await p.wait()
+        worker_log.close()
         standin.send_signal(signal.SIGINT)
         try:
             await asyncio.wait_for(standin.wait(), 10)
@@ -513,6 +519,12 @@ def main() -> None:
         type=float,
         default=0.0,
         help="the stand-in answers each request this late (a distant gateway)",
+    )
+    parser.add_argument(
+        "--log-level",
+        default="WARNING",
+        help="the workers' LOG_LEVEL (INFO as deployed: a line per gateway request); "
+        "their lines go to worker.log in the workdir",
     )
     parser.add_argument(
         "--serve-standin", nargs=3, metavar=("PORT", "LOG", "LATENCY"), help=argparse.SUPPRESS
