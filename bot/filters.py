@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from aiogram.filters import Filter
+from aiogram.fsm.state import StatesGroup
 from aiogram.types import CallbackQuery, Message
 
 
@@ -29,6 +30,34 @@ class TextMatches(Filter):
 
     async def __call__(self, message: Message) -> bool:
         return message.text is not None and self._predicate(message.text)
+
+
+class CommandOrState(Filter):
+    """A router's first check on a message, before any of its handlers: a command (text or
+    caption starting with "/", as aiogram's Command filter reads it), a chat in one of
+    `group`'s states, or text that satisfies `text`.
+
+    For a router whose message handlers all want one of these, a plain question passes the
+    router with this one check instead of one per handler; each Command filter parses the text
+    and raises and catches an exception to say "not a command".
+    """
+
+    def __init__(
+        self,
+        group: type[StatesGroup] | None = None,
+        *,
+        text: Callable[[str], bool] | None = None,
+    ) -> None:
+        self._states = frozenset(group.__all_states_names__) if group is not None else frozenset()
+        self._text = text
+
+    async def __call__(self, message: Message, raw_state: str | None = None) -> bool:
+        content = message.text or message.caption
+        if content is not None and content.startswith("/"):
+            return True
+        if raw_state in self._states:
+            return True
+        return self._text is not None and message.text is not None and self._text(message.text)
 
 
 class Data(Filter):

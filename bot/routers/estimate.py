@@ -25,7 +25,7 @@ from bot.estimate_dialogue import STATES, EstimateForm
 from bot.estimate_ledger import province_of
 from bot.estimate_model import FIELDS, Answers, compare, compute, levels
 from bot.estimate_text import comparison_text, estimate_text
-from bot.filters import Data, HasText
+from bot.filters import CommandOrState, Data, HasText
 from pension import Category, PensionError, Scheme, YearMonth
 
 # -- starting -------------------------------------------------------------------------------
@@ -333,6 +333,7 @@ def router() -> Router:
     """A fresh router of this feature (a router joins one dispatcher only)."""
     router = Router(name="estimate")
     in_dialogue = StateFilter(EstimateForm)
+    router.message.filter(CommandOrState(EstimateForm))  # a command, or text in the dialogue
     router.message.register(start_command, Command("estimate"))
     router.message.register(typed, in_dialogue, HasText())
     router.message.register(not_text, in_dialogue)

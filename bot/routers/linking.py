@@ -15,7 +15,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import Message
 
-from bot.filters import TextMatches
+from bot.filters import CommandOrState, TextMatches
 from bot.linking import Entered, Linker, Requested, normalise_phone, normalise_suffix
 from bot.services import ChatRecords, ChatUser
 from bot.texts import Texts
@@ -206,6 +206,7 @@ async def unlink(
 def router() -> Router:
     """A fresh router of this feature (a router joins one dispatcher only)."""
     router = Router(name="linking")
+    router.message.filter(CommandOrState(Linking))  # a command, or text in the dialogue
     router.message.register(begin, Command("link"))
     router.message.register(unlink, Command("unlink"))
     router.message.register(cancel, Command("cancel"), StateFilter(Linking))

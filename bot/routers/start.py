@@ -7,7 +7,7 @@ from aiogram.filters import Command, CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
-from bot.filters import Data
+from bot.filters import CommandOrState, Data
 from bot.pending import PendingQuestions
 from bot.services import ChatRecords, ChatUser
 from bot.texts import COMMON, LANGUAGES
@@ -92,6 +92,7 @@ async def language_command(message: Message, chat_user: ChatUser, records: ChatR
 def router() -> Router:
     """A fresh router of this feature (a router joins one dispatcher only)."""
     router = Router(name="start")
+    router.message.filter(CommandOrState())  # every message handler here wants a command
     router.message.register(start, CommandStart())
     router.callback_query.register(agree, Data(prefix="consent:yes"))
     router.callback_query.register(decline, Data("consent:no"))

@@ -12,7 +12,7 @@ from aiogram.filters import KICKED, ChatMemberUpdatedFilter, Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import ChatMemberUpdated, Message
 
-from bot.filters import TextMatches
+from bot.filters import CommandOrState, TextMatches
 from bot.pending import PendingQuestions
 from bot.services import ChatRecords, ChatUser
 from bot.texts import COMMON
@@ -44,6 +44,7 @@ async def blocked(update: ChatMemberUpdated, records: ChatRecords) -> None:
 def router() -> Router:
     """A fresh router of this feature (a router joins one dispatcher only)."""
     router = Router(name="stop")
+    router.message.filter(CommandOrState(text=is_stop))  # /stop, or 退订 and its kin
     router.message.register(stop, Command("stop"))
     router.message.register(stop, TextMatches(is_stop))
     router.my_chat_member.register(blocked, ChatMemberUpdatedFilter(member_status_changed=KICKED))
