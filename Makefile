@@ -38,6 +38,7 @@ bench: $(STAMP) services
 	$(BIN)/python benchmarks/segment_count.py
 	$(BIN)/python benchmarks/xlsx_read.py
 	$(BIN)/python benchmarks/pension.py
+	$(BIN)/python benchmarks/http_floor.py
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache .hypothesis
