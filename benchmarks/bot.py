@@ -34,7 +34,6 @@ import json
 import os
 import random
 import signal
-import socket
 import statistics
 import sys
 import tempfile
@@ -53,6 +52,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import insert, text  # noqa: E402
 
+from benchmarks.ports import free_port  # noqa: E402
 from campaigns.model import CHAT_USERS  # noqa: E402
 from core import create_engine, upgrade_to_head  # noqa: E402
 from faq.evaluate import load_questions  # noqa: E402
@@ -62,13 +62,6 @@ SECRET = "bench-secret"
 MAX_IN_FLIGHT = 100  # Telegram's highest webhook max_connections
 ADMIN_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 OUTREACH = str(Path(sys.executable).parent / "outreach")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 async def fresh_postgres() -> tuple[str, str]:

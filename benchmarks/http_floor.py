@@ -23,16 +23,20 @@ import asyncio
 import json
 import multiprocessing
 import os
-import socket
 import statistics
 import sys
-import time
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any, cast
 
-import aiohttp
-import uvloop
-from aiohttp import web
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import aiohttp  # noqa: E402
+import uvloop  # noqa: E402
+from aiohttp import web  # noqa: E402
+
+from benchmarks.ports import free_port, wait_port  # noqa: E402
 
 BODY = b"PhoneNumbers=13800138000&SignName=%E6%9F%90%E5%9C%B0%E4%BA%BA%E7%A4%BE&" * 3
 HEADERS = {f"x-acs-header-{i}": "v" * 30 for i in range(8)}
@@ -139,35 +143,17 @@ async def with_bare_asyncio(port: int, requests: int, in_flight: int) -> float:
                 transport.close()
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def _wait_port(port: int) -> None:
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-        except OSError:
-            time.sleep(0.1)
-        else:
-            return
-    raise RuntimeError(f"nothing listens on port {port}")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--requests", type=int, default=20_000)
     parser.add_argument("--in-flight", type=int, default=16)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    port = _free_port()
+    port = free_port()
     server = multiprocessing.get_context("spawn").Process(target=serve, args=(port,))
     server.start()
     try:
-        _wait_port(port)
+        asyncio.run(wait_port(port))
         uvloop.install()
         runs: dict[str, list[float]] = {"aiohttp": [], "bare_asyncio": []}
         for _ in range(args.rounds):

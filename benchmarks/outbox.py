@@ -17,7 +17,6 @@ import argparse
 import asyncio
 import json
 import os
-import socket
 import sys
 import tempfile
 import time
@@ -32,6 +31,7 @@ from sqlalchemy import text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 from sqlalchemy.ext.asyncio import AsyncEngine  # noqa: E402
 
+from benchmarks.ports import free_port  # noqa: E402
 from campaigns.events import event_row, write_events  # noqa: E402
 from core import create_engine, upgrade_to_head  # noqa: E402
 from outbox import Relay, RelaySettings  # noqa: E402
@@ -65,13 +65,6 @@ async def _fill(engine: AsyncEngine, events: int, residents: int) -> None:
     async with engine.begin() as connection:
         for start in range(0, events, 5000):
             await write_events(connection, rows[start : start + 5000])
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 async def _standin(port: int, log: Path) -> asyncio.subprocess.Process:
@@ -116,7 +109,7 @@ async def _store(store: str, workdir: Path, args: argparse.Namespace) -> dict[st
         await _admin(f'CREATE DATABASE "{name}"')
         url = make_url(PG_ADMIN).set(database=name).render_as_string(hide_password=False)
     engine = create_engine(url)
-    port = _free_port()
+    port = free_port()
     standin = await _standin(port, workdir / f"{store}.jsonl")
     try:
         await upgrade_to_head(engine)

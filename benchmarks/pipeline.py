@@ -38,7 +38,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import sys
 import tempfile
 import time
@@ -59,6 +58,7 @@ from sqlalchemy import func, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 from sqlalchemy.ext.asyncio import AsyncEngine  # noqa: E402
 
+from benchmarks.ports import free_port, wait_port  # noqa: E402
 from campaigns import (  # noqa: E402
     CampaignComposer,
     create_campaign,
@@ -173,26 +173,6 @@ async def launch(engine: AsyncEngine) -> tuple[int, int]:
     async with engine.connect() as connection:
         planned = (await connection.execute(select(func.count()).select_from(MESSAGES))).scalar()
     return campaign_id, int(planned or 0)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-async def _wait_port(port: int, seconds: float = 20.0) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            _, writer = await asyncio.open_connection("127.0.0.1", port)
-        except OSError:
-            await asyncio.sleep(0.1)
-            continue
-        writer.close()
-        await writer.wait_closed()
-        return
-    raise RuntimeError(f"nothing listens on port {port}")
 
 
 def worker_env(
@@ -352,7 +332,7 @@ async def _send(
     args: argparse.Namespace,
     planned: int,
 ) -> dict[str, Any]:
-    port = _free_port()
+    port = free_port()
     log_path = workdir / "aliyun.jsonl"
     standin = await asyncio.create_subprocess_exec(
         *(sys.executable, str(SELF), "--serve-standin", str(port), str(log_path)),
@@ -366,7 +346,7 @@ async def _send(
     profile: asyncio.Task[str | None] | None = None
     worker_log = (workdir / "worker.log").open("ab")  # the workers' lines (JSON), kept
     try:
-        await _wait_port(port)
+        await wait_port(port)
         batch = 1 if args.mode == "single" else ALIYUN_MAX_BATCH
         env = worker_env(database_url, f"http://127.0.0.1:{port}", args.rate, batch, args.log_level)
         command = [sys.executable, str(ROOT / "worker.py")]

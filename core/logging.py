@@ -49,13 +49,11 @@ LIBRARY_FLOORS: dict[str, int] = {
 #: has nothing to mask. Most logged values (ids, codes, names of things) are such strings.
 _DROP_DIGITS = str.maketrans(dict.fromkeys("0123456789０１２３４５６７８９"))
 _FEWEST_DIGITS = 11
+#: Numbers at least this large may be a phone or ID number read from a spreadsheet.
+_SMALLEST_NUMBER_MASKED = 10**10
 #: Keys our own processors fill (from the clock, the level and the logger's name), never with
 #: a resident's data.
 _OWN_KEYS = frozenset({"_record", "timestamp", "level", "logger"})
-
-
-#: Numbers at least this large may be a phone or ID number read from a spreadsheet.
-_SMALLEST_NUMBER_MASKED = 10**10
 
 
 def _may_hold_identifier(value: str) -> bool:
