@@ -100,3 +100,20 @@ def test_greetings_and_single_words_are_too_vague_to_answer(answerer: Answerer) 
     # And no question of our set is that short (the floor costs no right answer).
     least = min(answerer.index.information(terms(q.text)) for q in load_questions() if q.entry)
     assert least > 2 * MIN_INFORMATION * answerer.index.unseen_idf
+
+
+def test_a_named_place_does_not_lower_the_confidence_of_a_question() -> None:
+    """The place decides whose rules apply, not what is asked: in Yunnan, Yunnan's riders get
+    the answer, and another province's get the honest referral rather than a low-confidence
+    "not sure"."""
+    yunnan = Answerer(province="云南省")
+    for question in ("在云南送外卖的养老保险怎么交", "在昆明跑滴滴社保怎么交"):
+        reply = yunnan.ask(question)
+        assert isinstance(reply, Answered), (question, reply)
+        bare = yunnan.ask(question.replace("在云南", "").replace("在昆明", ""))
+        assert isinstance(bare, Answered)
+        assert (reply.entry.id, reply.confidence) == (bare.entry.id, bare.confidence)
+    for question in ("我在广东打工社保怎么交", "在深圳送外卖的养老保险怎么交"):
+        reply = yunnan.ask(question)
+        assert isinstance(reply, Abstained)
+        assert reply.reason == "other_province", question
