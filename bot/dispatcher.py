@@ -1,8 +1,12 @@
 """The dispatcher: routers in order, middlewares, FSM state in Redis, dependencies by name.
 
-Order matters: errors first (it catches what every other router raises), then the routers that
-work without consent (/start and its buttons, /stop), then the features behind RequireConsent,
-with free-text questions (faq) last because it takes any text the others left.
+Order matters: the routers that work without consent (/start and its buttons, /stop), then the
+features behind RequireConsent, with free-text questions (faq) last because it takes any text the
+others left. Every router before faq handles only commands, its own dialogue's text and (stop)
+退订: they sit under one router whose first check admits exactly those messages, so a plain
+question (most updates) reaches faq after one check instead of passing through each router in
+turn. The errors router is last: aiogram sends an error to every router's error handlers
+wherever it was raised, so its place only costs messages a router to pass.
 """
 
 from __future__ import annotations
@@ -15,11 +19,14 @@ from aiogram.fsm.storage.redis import RedisStorage
 from redis.asyncio import Redis
 
 from bot.chat_cache import ChatCache, cached_records
+from bot.estimate_dialogue import EstimateForm
+from bot.filters import CommandOrState
 from bot.middlewares import ChatContext, PrefetchedFSM, RequireConsent, Throttle
 from bot.pending import PendingQuestions
 from bot.routers import errors, estimate, faq, linking, start, stop
+from bot.routers.linking import Linking
 from bot.services import ChatRecords
-from faq import Answerer
+from faq import Answerer, is_stop
 
 #: FSM state (an unfinished dialogue) is forgotten after a day without a word.
 STATE_TTL = 24 * 3600
@@ -58,11 +65,22 @@ def build_dispatcher(
     dispatcher.update.outer_middleware(fsm)
     dispatcher.update.outer_middleware(ChatContext(cache))
 
-    features = Router(name="features")
     consent = RequireConsent()
-    features.message.middleware(consent)
-    features.callback_query.middleware(consent)
-    features.include_routers(linking.router(), estimate.router(), faq.router())
+    dialogues = _behind(consent, "dialogues", linking.router(), estimate.router())
+    # Admits what any of start's, stop's, linking's and estimate's own first checks admits.
+    commands = Router(name="commands_and_dialogues")
+    commands.message.filter(CommandOrState(Linking, EstimateForm, text=is_stop))
+    commands.include_routers(start.router(), stop.router(), dialogues)
 
-    dispatcher.include_routers(errors.router(), start.router(), stop.router(), features)
+    questions = _behind(consent, "questions", faq.router())
+    dispatcher.include_routers(commands, questions, errors.router())
     return dispatcher
+
+
+def _behind(consent: RequireConsent, name: str, *routers: Router) -> Router:
+    """`routers` under one parent whose messages and button presses need consent."""
+    parent = Router(name=name)
+    parent.message.middleware(consent)
+    parent.callback_query.middleware(consent)
+    parent.include_routers(*routers)
+    return parent

@@ -34,21 +34,22 @@ class TextMatches(Filter):
 
 class CommandOrState(Filter):
     """A router's first check on a message, before any of its handlers: a command (text or
-    caption starting with "/", as aiogram's Command filter reads it), a chat in one of
-    `group`'s states, or text that satisfies `text`.
+    caption starting with "/", as aiogram's Command filter reads it), a chat in one of the
+    `groups`' states, or text that satisfies `text`.
 
     For a router whose message handlers all want one of these, a plain question passes the
     router with this one check instead of one per handler; each Command filter parses the text
-    and raises and catches an exception to say "not a command".
+    and raises and catches an exception to say "not a command". A parent router whose children
+    all have such a check can have one check that admits what any of theirs admits, so that a
+    plain question skips them all at once (see bot.dispatcher).
     """
 
     def __init__(
         self,
-        group: type[StatesGroup] | None = None,
-        *,
+        *groups: type[StatesGroup],
         text: Callable[[str], bool] | None = None,
     ) -> None:
-        self._states = frozenset(group.__all_states_names__) if group is not None else frozenset()
+        self._states = frozenset(name for g in groups for name in g.__all_states_names__)
         self._text = text
 
     async def __call__(self, message: Message, raw_state: str | None = None) -> bool:

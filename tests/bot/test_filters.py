@@ -43,3 +43,14 @@ async def test_text_passes_when_it_is_what_the_router_reads() -> None:
     assert await stops(_message(text="/stop"))
     assert not await stops(_message(text="退休"))
     assert not await stops(_message(caption="退订", photo=[]))  # TextMatches reads text only
+
+
+async def test_a_parents_check_admits_what_any_of_its_childrens_checks_admits() -> None:
+    gate = CommandOrState(Linking, EstimateForm, text=lambda text: text == "退订")
+    in_estimate = EstimateForm.__all_states__[0].state
+    for raw_state in (Linking.code.state, in_estimate):
+        assert await gate(_message(text="123456"), raw_state=raw_state)
+    assert await gate(_message(text="退订"))
+    assert await gate(_message(text="/estimate"))
+    assert not await gate(_message(text="灵活就业怎么交养老保险"), raw_state=None)
+    assert not await gate(_message(text="123456"), raw_state="SomeOtherForm:step")
