@@ -23,6 +23,7 @@ from campaigns import ChatStore, SmsCodeSender, TransactionalSms
 from channels import GatewaySettings, telegram_bot
 from faq import Answerer
 from ledger import resident_by_phone_and_id_suffix, resident_contact
+from pension import provinces
 
 VERIFICATION_TEMPLATE = "verification_code"
 
@@ -66,7 +67,7 @@ def build_chat(
     dispatcher = build_dispatcher(
         redis,
         records=records,
-        answerer=answerer or Answerer(),
+        answerer=answerer or own_province_answerer(settings.province),
         linker=linker,
         estimate_province=settings.province,
         throttle_limit=settings.throttle_limit,
@@ -75,6 +76,14 @@ def build_chat(
     # Codes still being sent finish before a polling process ends.
     dispatcher.shutdown.register(linker.settle)
     return Chat(bot, dispatcher, settings, linker)
+
+
+def own_province_answerer(province: str) -> Answerer:
+    """The knowledge base for a bot serving `province` (a code; "national" for none): a question
+    that names the bot's own province gets the answer, as in the SMS replies (REPLY_PROVINCE);
+    one naming another province is referred to 12333."""
+    name, _ = provinces().get(province, (None, None))
+    return Answerer(province=name)
 
 
 def build_linker(
