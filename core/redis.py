@@ -25,10 +25,49 @@ def create_redis(url: str) -> Redis:
     # A blocking pool: past MAX_CONNECTIONS a command waits for a free connection (up to
     # POOL_TIMEOUT seconds) instead of failing with "Too many connections", which a bot under
     # a burst of webhook posts turned into errors for residents.
-    pool = BlockingConnectionPool.from_url(
+    pool = QuickPool.from_url(
         url, max_connections=MAX_CONNECTIONS, timeout=POOL_TIMEOUT, decode_responses=True
     )
     return Redis.from_pool(pool)  # the client owns the pool: aclose() closes its connections
+
+
+class QuickPool(BlockingConnectionPool):
+    """redis-py's blocking pool, with a short way in and out when nothing waits.
+
+    Every command checks a connection out and back in. redis-py's blocking pool does that under
+    an asyncio Condition, a timeout, a lock and four awaited metric hooks, which cost more CPU
+    than the command's own round trip on a bot process (about 22 µs of 66 a command). When a
+    connection is free, no command waits for one and nothing holds the pool's lock (re-auth and
+    maintenance do), taking or returning one is a set and a list operation with no await in
+    between, which the event loop cannot interleave; otherwise the blocking pool's own way is
+    taken. A connection is still checked (`ensure_connection`) before it is used, and one
+    marked for reconnection goes back the long way, which closes it.
+
+    What the short way leaves out: the pool's OpenTelemetry counters, which nothing here
+    reads, and the after-release event, which only streaming credential providers listen to.
+    """
+
+    def _quiet(self) -> bool:
+        return not (self._condition._waiters or self._condition.locked() or self._lock.locked())
+
+    async def get_connection(self, command_name: Any = None, *keys: Any, **options: Any) -> Any:
+        if not (self._available_connections and self._quiet()):
+            return await super().get_connection()  # type: ignore[no-untyped-call]
+        connection = self._available_connections.pop()
+        self._in_use_connections.add(connection)
+        try:
+            await self.ensure_connection(connection)
+        except BaseException:
+            await self.release(connection)
+            raise
+        return connection
+
+    async def release(self, connection: Any) -> None:
+        if not self._quiet() or connection.should_reconnect():
+            await super().release(connection)
+            return
+        self._in_use_connections.remove(connection)
+        self._available_connections.append(connection)
 
 
 @cache
