@@ -45,6 +45,7 @@ from core import (
     configure_logging,
     create_engine,
     create_redis,
+    freeze_startup_heap,
     get_logger,
     load_settings,
     run_loop,
@@ -234,6 +235,7 @@ async def main() -> int:
             async with serve_ops(ops, probe, process="worker", refreshers=gauges, stopping=stop):
                 await upgrade_to_head(engine)
                 async with build_worker(engine, redis, gateways) as worker:
+                    freeze_startup_heap()
                     log.info(
                         "worker_started",
                         gateways=sorted(worker.channels),

@@ -35,6 +35,7 @@ from core import (
     configure_logging,
     create_engine,
     create_redis,
+    freeze_startup_heap,
     get_logger,
     load_settings,
     run_loop,
@@ -83,6 +84,7 @@ async def main() -> int:
             async with serve_ops(ops, probe, process="bot", stopping=stop):
                 await upgrade_to_head(engine)
                 chat = build_chat(engine, redis, gateways, bot_settings)
+                freeze_startup_heap()
                 try:
                     if bot_settings.mode == "webhook":
                         await _webhook(chat, gateways, bot_settings, probe, stop, ops)

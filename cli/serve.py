@@ -34,7 +34,7 @@ from campaigns import CampaignCallbacks
 from channels import GatewaySettings
 from chat import build_chat
 from cli.context import console, database, run
-from core import create_redis, get_logger, load_settings
+from core import create_redis, freeze_startup_heap, get_logger, load_settings
 from ops import (
     OpsSettings,
     add_health_routes,
@@ -88,6 +88,7 @@ def serve(
                 ],
             )
             chat_bot = _bot(app, engine, redis, gateways, bot_settings) if bot else None
+            freeze_startup_heap()
             # Callbacks in progress may finish within half the grace after the worker drained.
             runner = web.AppRunner(
                 app, access_log=None, shutdown_timeout=max(ops.shutdown_grace_seconds / 2, 1.0)

@@ -4,6 +4,7 @@ from core.clock import RESIDENT_TZ, stored_utc, today
 from core.database import Base, create_engine, create_session_factory, is_sqlite, one_of
 from core.errors import BilingualError
 from core.group_commit import GroupCommit
+from core.heap import freeze_startup_heap
 from core.logging import (
     configure_logging,
     get_logger,
@@ -32,6 +33,7 @@ __all__ = [
     "create_engine",
     "create_redis",
     "create_session_factory",
+    "freeze_startup_heap",
     "get_logger",
     "in_transaction",
     "is_postgresql",
