@@ -23,7 +23,7 @@ from campaigns import ChatStore, SmsCodeSender, TransactionalSms
 from channels import GatewaySettings, telegram_bot
 from faq import Answerer
 from ledger import resident_by_phone_and_id_suffix, resident_contact
-from pension import provinces
+from pension import province_name
 
 VERIFICATION_TEMPLATE = "verification_code"
 
@@ -82,8 +82,7 @@ def own_province_answerer(province: str) -> Answerer:
     """The knowledge base for a bot serving `province` (a code; "national" for none): a question
     that names the bot's own province gets the answer, as in the SMS replies (REPLY_PROVINCE);
     one naming another province is referred to 12333."""
-    name, _ = provinces().get(province, (None, None))
-    return Answerer(province=name)
+    return Answerer(province=province_name(province))
 
 
 def build_linker(

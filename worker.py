@@ -62,6 +62,7 @@ from ops import (
     serve_ops,
 )
 from outbox import Relay, RelaySettings
+from pension import province_name
 
 log = get_logger("worker")
 
@@ -105,7 +106,7 @@ class FaqKnowledge:
 
     def __call__(self, question: str) -> Verdict:
         if self._answerer is None:
-            self._answerer = Answerer(province=self.province)
+            self._answerer = Answerer(province=province_name(self.province))
         reply = self._answerer.ask(question)
         if isinstance(reply, Abstained):
             return Verdict(reply.nearest, reply.confidence, reason=reply.reason)

@@ -10,12 +10,13 @@ from collections.abc import Iterable
 from datetime import time, timedelta
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from campaigns.definition import Window
 from campaigns.reply_campaigns import ReplyRules
 from channels.settings import GatewaySettings
+from pension import PensionError, province_code
 
 
 class ReplySettings(BaseSettings):
@@ -31,7 +32,19 @@ class ReplySettings(BaseSettings):
     window_start: time = time(8, 0)  # Asia/Shanghai
     window_end: time = time(20, 0)
     notice_quiet_hours: float = 24.0  # one "staff will follow up" per resident in this time
-    province: str | None = None  # the service's own province, for province-dependent answers
+    # The service's own province (a pinyin code or Chinese name, e.g. yunnan / 云南): a question
+    # naming it gets the province-dependent answers; one naming another is referred to 12333.
+    province: str | None = None
+
+    @field_validator("province")
+    @classmethod
+    def _known_province(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            return province_code(value)
+        except PensionError as error:
+            raise ValueError(f"REPLY_PROVINCE: {error.zh} / {error.en}") from None
 
     def rules(self, available: Iterable[str] | None = None) -> ReplyRules:
         """The rules, knowing which SMS gateways the deployment has when `available` is given

@@ -28,6 +28,7 @@ from pension.loader import (
     load_parameters,
     load_province,
     province_code,
+    province_name,
     provinces,
     shipped_provinces,
 )
@@ -82,6 +83,7 @@ __all__ = [
     "months_missing",
     "payout_months",
     "province_code",
+    "province_name",
     "provinces",
     "resident_pension",
     "resolve",

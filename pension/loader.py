@@ -56,6 +56,14 @@ def province_code(name: str) -> str:
     return found
 
 
+def province_name(province: str | None) -> str | None:
+    """The Chinese name (云南省) of a province given as code or name; None for none or national."""
+    if province is None:
+        return None
+    code = province_code(province)
+    return None if code == NATIONAL else provinces()[code][0]
+
+
 def provinces() -> dict[str, tuple[str, str]]:
     """Every province code with its Chinese and English names."""
     return {code: (names[0], names[1]) for code, names in _raw_national()["provinces"].items()}
