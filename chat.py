@@ -34,9 +34,11 @@ class Chat:
     dispatcher: Dispatcher
     settings: BotSettings
     linker: Linker
+    store: ChatStore
 
     async def close(self) -> None:
         await self.linker.settle()
+        await self.store.aclose()
         await self.bot.session.close()
 
 
@@ -55,14 +57,20 @@ def build_chat(
     *,
     answerer: Answerer | None = None,
     linker: Linker | None = None,
+    hold_writes: bool = False,
 ) -> Chat:
-    """The bot and its dispatcher, with every service its handlers ask for."""
+    """The bot and its dispatcher, with every service its handlers ask for.
+
+    `hold_writes`: the chat events' writer keeps its database connection while updates keep
+    coming (campaigns.ChatStore), for a bot process that calls `Chat.close` before it disposes
+    of the engine."""
     if not gateways.telegram_bot_token:
         raise BotNotConfiguredError
     settings = settings or BotSettings()
     # Replies wait out Telegram's flood control; campaign sends (channels.telegram) do not.
     bot = prepare_bot(telegram_bot(gateways.telegram_bot_token, gateways.telegram_api_url))
-    records = cached_records(ChatStore(engine), redis)
+    store = ChatStore(engine, hold_writes=hold_writes)
+    records = cached_records(store, redis)
     linker = linker or build_linker(engine, redis, gateways, records)
     dispatcher = build_dispatcher(
         redis,
@@ -75,7 +83,7 @@ def build_chat(
     )
     # Codes still being sent finish before a polling process ends.
     dispatcher.shutdown.register(linker.settle)
-    return Chat(bot, dispatcher, settings, linker)
+    return Chat(bot, dispatcher, settings, linker, store)
 
 
 def own_province_answerer(province: str) -> Answerer:

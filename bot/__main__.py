@@ -83,7 +83,8 @@ async def main() -> int:
         try:
             async with serve_ops(ops, probe, process="bot", stopping=stop):
                 await upgrade_to_head(engine)
-                chat = build_chat(engine, redis, gateways, bot_settings)
+                # An event per update: its writer keeps a connection while updates come.
+                chat = build_chat(engine, redis, gateways, bot_settings, hold_writes=True)
                 freeze_startup_heap()
                 try:
                     if bot_settings.mode == "webhook":

@@ -23,7 +23,7 @@ from campaigns.model import CHAT_USERS, EVENTS, INBOUND, SUPPRESSIONS
 from campaigns.personal_estimate import estimate_inputs
 from campaigns.sending import suppress_many
 from campaigns.timing import utc_now
-from core import GroupCommit, is_sqlite
+from core import GroupCommit, HeldConnection, is_sqlite
 from ledger.model import Resident
 from ops.instruments import count_estimate, count_faq_abstained, count_faq_answered
 from pension import Category, Scheme, YearMonth
@@ -89,13 +89,23 @@ def address(chat_id: int) -> str:
 class ChatStore:
     """Chat records on one engine (SQLite or PostgreSQL)."""
 
-    def __init__(self, engine: AsyncEngine, clock: Callable[[], datetime] = utc_now) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        clock: Callable[[], datetime] = utc_now,
+        *,
+        hold_writes: bool = False,
+    ) -> None:
+        """`hold_writes`: the event writer keeps its connection between writes that follow each
+        other closely (core.HeldConnection), for a long-running process that closes the store
+        (`aclose`) before disposing of the engine."""
         self._engine = engine
         # Single statements (the read of every update, chat events) need no transaction: no
         # BEGIN, COMMIT or rollback-on-release round trips.
         self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
         self._clock = clock
         self._events: GroupCommit[dict[str, Any]] = GroupCommit(self._write_events)
+        self._writer = HeldConnection(self._autocommit) if hold_writes else None
         self._dialect: Any = sqlite if is_sqlite(str(engine.url)) else postgresql
 
     async def chat_user(self, chat_id: int) -> StoredChat | None:
@@ -309,8 +319,18 @@ class ChatStore:
         await self._events.add(row)
 
     async def _write_events(self, rows: Sequence[dict[str, Any]]) -> None:
+        parameters = rows[0] if len(rows) == 1 else list(rows)
+        if self._writer is not None:
+            await self._writer.execute(_EVENT_INSERT, parameters)
+            return
         async with self._autocommit.connect() as connection:
-            await connection.execute(_EVENT_INSERT, rows[0] if len(rows) == 1 else list(rows))
+            await connection.execute(_EVENT_INSERT, parameters)
+
+    async def aclose(self) -> None:
+        """Wait for the events being written, and hand the writer's connection back."""
+        await self._events.close()
+        if self._writer is not None:
+            await self._writer.aclose()
 
     async def _upsert(
         self, connection: AsyncConnection, chat_id: int, *, language: str, consented_at: datetime

@@ -5,6 +5,7 @@ from core.database import Base, create_engine, create_session_factory, is_sqlite
 from core.errors import BilingualError
 from core.group_commit import GroupCommit
 from core.heap import freeze_startup_heap
+from core.held_connection import HeldConnection
 from core.logging import (
     configure_logging,
     get_logger,
@@ -26,6 +27,7 @@ __all__ = [
     "Base",
     "BilingualError",
     "GroupCommit",
+    "HeldConnection",
     "RowParams",
     "Settings",
     "as_columns",

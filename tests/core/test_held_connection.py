@@ -1,0 +1,85 @@
+"""core.HeldConnection: one connection across close statements, handed back when quiet or broken."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from campaigns import ChatStore
+from core import HeldConnection
+
+COUNT = text("SELECT count(*) FROM events WHERE kind = 'question_answered'")
+
+
+def _checked_out(engine: AsyncEngine) -> int:
+    return int(engine.sync_engine.pool.checkedout())  # type: ignore[attr-defined]
+
+
+async def test_statements_share_one_connection_until_a_quiet_spell(engine: AsyncEngine) -> None:
+    held = HeldConnection(engine.execution_options(isolation_level="AUTOCOMMIT"), linger=0.2)
+    try:
+        for _ in range(3):
+            await held.execute(text("SELECT 1"))
+            assert held.held
+            assert _checked_out(engine) == 1
+        await asyncio.sleep(0.1)
+        await held.execute(text("SELECT 1"))  # the quiet spell starts again
+        await asyncio.sleep(0.15)
+        assert held.held  # 0.15 s since the last statement, not 0.25 since the first
+        await asyncio.sleep(0.2)
+        assert not held.held
+        await asyncio.sleep(0.05)  # the hand-back runs in a task of its own
+        assert _checked_out(engine) == 0
+        await held.execute(text("SELECT 1"))  # and the next statement takes one again
+        assert _checked_out(engine) == 1
+    finally:
+        await held.aclose()
+    assert _checked_out(engine) == 0
+
+
+async def test_a_failed_statement_gives_the_connection_back_and_the_next_starts_fresh(
+    engine: AsyncEngine,
+) -> None:
+    held = HeldConnection(engine.execution_options(isolation_level="AUTOCOMMIT"))
+    try:
+        await held.execute(text("SELECT 1"))
+        with pytest.raises(DBAPIError):
+            await held.execute(text("SELECT * FROM no_such_table"))
+        assert not held.held
+        await held.execute(text("SELECT 1"))
+        assert held.held
+    finally:
+        await held.aclose()
+    await asyncio.sleep(0)
+    assert _checked_out(engine) == 0
+
+
+async def test_one_statement_at_a_time(engine: AsyncEngine) -> None:
+    held = HeldConnection(engine)
+    try:
+        first = asyncio.ensure_future(held.execute(text("SELECT 1")))
+        await asyncio.sleep(0)
+        with pytest.raises(RuntimeError, match="one statement at a time"):
+            await held.execute(text("SELECT 1"))
+        await first
+    finally:
+        await held.aclose()
+
+
+async def test_a_store_holding_its_writes_commits_every_event_and_closes_clean(
+    engine: AsyncEngine,
+) -> None:
+    store = ChatStore(engine, hold_writes=True)
+    await asyncio.gather(
+        *(store.question_answered(10_000 + n, "rider-pension", 0.9) for n in range(40))
+    )
+    await store.question_answered(10_000, "rider-pension", 0.9)
+    async with engine.connect() as connection:  # another connection sees them: committed
+        assert (await connection.execute(COUNT)).scalar_one() == 41
+    assert _checked_out(engine) == 1  # the writer's, held
+    await store.aclose()
+    assert _checked_out(engine) == 0
