@@ -1,9 +1,9 @@
 """One pooled connection held by a writer whose statements follow each other closely.
 
 A bot writes a chat event per update through a group commit (core.GroupCommit), one statement
-at a time. Taken from the pool and handed back for every statement, the connection cost more
-CPU than the statement: of 424 µs a lone event cost on PostgreSQL, 175 µs went to the checkout
-and check-in, against 38 µs an event when 16 were written together. At a few hundred updates a
+at a time. With the connection taken from the pool and handed back for every statement, a lone
+event cost 424 µs of CPU on PostgreSQL, 175 of them for the checkout and check-in, against 38 µs
+an event when 16 were written together. At a few hundred updates a
 second the group commit seldom finds more than one or two rows waiting, so that cost was paid
 for almost every update.
 
