@@ -10,13 +10,14 @@ for almost every update.
 `HeldConnection` keeps the connection from one statement to the next and hands it back to the
 pool once `linger` seconds pass without one, so an idle process holds nothing (and the pool's
 idle ping, `core.database`, still checks a connection that sat unused). A statement that fails
-gives the connection back at once (invalidated, if it broke), so the next one starts on a fresh
-connection; the failing statement's caller gets the error, as it would from the pool.
+gives the connection back at once, invalidated, so the next one starts on a fresh connection;
+the failing statement's caller gets the error, as it would from the pool.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -44,6 +45,16 @@ class HeldConnection:
 
     async def execute(self, statement: Executable, parameters: Any = None) -> None:
         """Run `statement` (autocommitted if `engine` is) on the held connection."""
+
+        async def run(connection: AsyncConnection) -> None:
+            await connection.execute(statement, parameters)
+
+        await self.run(run)
+
+    async def run(self, work: Callable[[AsyncConnection], Awaitable[None]]) -> None:
+        """Run `work` on the held connection (it may go through the driver's own connection,
+        `get_raw_connection`). When it fails, the connection is invalidated and given back:
+        SQLAlchemy may not have seen how the driver's connection was left."""
         if self._busy:
             raise RuntimeError("HeldConnection runs one statement at a time")
         self._busy = True
@@ -52,10 +63,10 @@ class HeldConnection:
             if connection is None:
                 connection = self._connection = await self._engine.connect()
             try:
-                await connection.execute(statement, parameters)
+                await work(connection)
             except BaseException:
                 self._connection = None
-                self._give_back(connection)
+                self._give_back(connection, invalidate=True)
                 raise
         finally:
             self._busy = False
@@ -89,10 +100,10 @@ class HeldConnection:
         connection, self._connection = self._connection, None
         self._give_back(connection)
 
-    def _give_back(self, connection: AsyncConnection) -> None:
+    def _give_back(self, connection: AsyncConnection, *, invalidate: bool = False) -> None:
         # In a task of its own: this may run in a timer callback, or while the caller is
         # being cancelled, where the close cannot be awaited.
-        task = asyncio.ensure_future(connection.close())
+        task = asyncio.ensure_future(_close(connection, invalidate=invalidate))
         self._returning.add(task)
         task.add_done_callback(self._returned)
 
@@ -100,3 +111,9 @@ class HeldConnection:
         self._returning.discard(task)
         if not task.cancelled():
             task.exception()  # a connection that broke may fail its close: nothing to do
+
+
+async def _close(connection: AsyncConnection, *, invalidate: bool) -> None:
+    if invalidate:
+        await connection.invalidate()
+    await connection.close()

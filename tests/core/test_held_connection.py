@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import json
+from datetime import UTC, datetime
+from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from campaigns import ChatStore
-from core import HeldConnection
+from campaigns.model import EVENTS
+from core import HeldConnection, stored_utc
+from tests.campaigns.residents import add_residents, resident
 
 COUNT = text("SELECT count(*) FROM events WHERE kind = 'question_answered'")
 
@@ -83,3 +88,31 @@ async def test_a_store_holding_its_writes_commits_every_event_and_closes_clean(
     assert _checked_out(engine) == 1  # the writer's, held
     await store.aclose()
     assert _checked_out(engine) == 0
+
+
+async def test_a_held_writer_stores_the_same_rows_as_the_pools(engine: AsyncEngine) -> None:
+    """On PostgreSQL the held writer inserts through asyncpg with its own text of the insert;
+    the rows must be the ones SQLAlchemy's statement writes: the linked resident found by the
+    chat, the data, the time."""
+    (linked,) = await add_residents(engine, [resident(1, chat=20_001)])
+    now = datetime(2026, 12, 6, 4, 30, tzinfo=UTC)
+    for hold in (False, True):
+        store = ChatStore(engine, clock=lambda: now, hold_writes=hold)
+        await asyncio.gather(
+            store.question_answered(20_001, "rider-pension", 0.91234),
+            store.question_abstained(20_002, "low_confidence", None),
+        )
+        await store.question_abstained(20_001, "vague", "rider-pension")  # a batch of one
+        await store.aclose()
+    e = EVENTS.c
+    query = select(e.kind, e.at, e.campaign_id, e.message_id, e.resident_id, e.data).order_by(e.id)
+    async with engine.connect() as connection:
+        rows: list[tuple[Any, ...]] = [tuple(r) for r in await connection.execute(query)]
+    pooled, held = rows[: len(rows) // 2], rows[len(rows) // 2 :]
+    assert len(pooled) == 3
+    assert sorted(map(str, held)) == sorted(map(str, pooled))
+    by_resident = {(r[0], r[4]) for r in held}
+    assert ("question_answered", linked) in by_resident
+    assert ("question_abstained", None) in by_resident  # chat 20_002 is linked to no one
+    assert all(stored_utc(r[1]) == now for r in held)
+    assert {json.loads(r[5])["channel"] for r in held} == {"telegram"}
