@@ -100,6 +100,21 @@ async def prepare(database_url: str, chats: int) -> None:
     await engine.dispose()
 
 
+def bot_environment(database_url: str, redis_url: str, stand_in: str, base: str) -> dict[str, str]:
+    """The environment of the bot process: webhook mode at `base`, Telegram at `stand_in`."""
+    return {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "LOG_LEVEL": "WARNING",
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_URL": stand_in,
+        "BOT_MODE": "webhook",
+        "BOT_WEBHOOK_SECRET": SECRET,
+        "PUBLIC_BASE_URL": base,
+    }
+
+
 async def wait_for(url: str, process: asyncio.subprocess.Process, limit: float = 60) -> None:
     async with aiohttp.ClientSession() as http:
         deadline = time.monotonic() + limit
@@ -259,17 +274,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         stand_port, serve_port = free_port(), free_port()
         stand_in = f"http://127.0.0.1:{stand_port}"
         base = f"http://127.0.0.1:{serve_port}"
-        env = {
-            **os.environ,
-            "DATABASE_URL": database_url,
-            "REDIS_URL": args.redis_url,
-            "LOG_LEVEL": "WARNING",
-            "TELEGRAM_BOT_TOKEN": TOKEN,
-            "TELEGRAM_API_URL": stand_in,
-            "BOT_MODE": "webhook",
-            "BOT_WEBHOOK_SECRET": SECRET,
-            "PUBLIC_BASE_URL": base,
-        }
+        env = bot_environment(database_url, args.redis_url, stand_in, base)
         quiet = asyncio.subprocess.DEVNULL
         errors = error_log.open("wb")
         processes.append(

@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import signal
 import sys
 import tempfile
@@ -32,8 +31,8 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.bot import (  # noqa: E402
     OUTREACH,
-    SECRET,
     TOKEN,
+    bot_environment,
     drop_postgres,
     fresh_postgres,
     post_all,
@@ -74,16 +73,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         await prepare(database_url, args.chats)
         stand_port, bot_port = free_port(), free_port()
         stand_in = f"http://127.0.0.1:{stand_port}"
-        env = {
-            **os.environ,
-            "DATABASE_URL": database_url,
-            "REDIS_URL": args.redis_url,
-            "LOG_LEVEL": "WARNING",
-            "TELEGRAM_BOT_TOKEN": TOKEN,
-            "TELEGRAM_API_URL": stand_in,
-            "BOT_MODE": "webhook",
-            "BOT_WEBHOOK_SECRET": SECRET,
-            "PUBLIC_BASE_URL": f"http://127.0.0.1:{bot_port}",
+        env = bot_environment(
+            database_url, args.redis_url, stand_in, f"http://127.0.0.1:{bot_port}"
+        ) | {
             "BOT_HOST": "127.0.0.1",
             "BOT_PORT": str(bot_port),
             "PYTHONHASHSEED": "0",  # the same set and dict orders in every run
