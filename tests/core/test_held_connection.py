@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,26 +25,37 @@ def _checked_out(engine: AsyncEngine) -> int:
     return int(engine.sync_engine.pool.checkedout())  # type: ignore[attr-defined]
 
 
-async def test_statements_share_one_connection_until_a_quiet_spell(engine: AsyncEngine) -> None:
-    held = HeldConnection(engine.execution_options(isolation_level="AUTOCOMMIT"), linger=0.2)
+async def test_statements_share_one_connection(engine: AsyncEngine) -> None:
+    held = HeldConnection(engine.execution_options(isolation_level="AUTOCOMMIT"), linger=600)
     try:
         for _ in range(3):
             await held.execute(text("SELECT 1"))
             assert held.held
             assert _checked_out(engine) == 1
-        await asyncio.sleep(0.1)
-        await held.execute(text("SELECT 1"))  # the quiet spell starts again
-        await asyncio.sleep(0.15)
-        assert held.held  # 0.15 s since the last statement, not 0.25 since the first
-        await asyncio.sleep(0.2)
-        assert not held.held
-        await asyncio.sleep(0.05)  # the hand-back runs in a task of its own
-        assert _checked_out(engine) == 0
-        await held.execute(text("SELECT 1"))  # and the next statement takes one again
-        assert _checked_out(engine) == 1
+        held._expire()  # the timer, early: a statement ran within `linger`, so it stays
+        assert held.held
     finally:
         await held.aclose()
     assert _checked_out(engine) == 0
+
+
+async def test_a_quiet_spell_hands_the_connection_back(engine: AsyncEngine) -> None:
+    held = HeldConnection(engine.execution_options(isolation_level="AUTOCOMMIT"), linger=0.05)
+    try:
+        await held.execute(text("SELECT 1"))
+        await _until(lambda: not held.held and _checked_out(engine) == 0)
+        await held.execute(text("SELECT 1"))  # the next statement takes one again
+        assert _checked_out(engine) == 1
+    finally:
+        await held.aclose()
+
+
+async def _until(condition: Callable[[], bool], *, within: float = 10.0) -> None:
+    """Wait for `condition` (no timing is asserted: only that it comes true)."""
+    deadline = asyncio.get_running_loop().time() + within
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline, "never came true"
+        await asyncio.sleep(0.01)
 
 
 async def test_a_failed_statement_gives_the_connection_back_and_the_next_starts_fresh(
@@ -59,8 +71,7 @@ async def test_a_failed_statement_gives_the_connection_back_and_the_next_starts_
         assert held.held
     finally:
         await held.aclose()
-    await asyncio.sleep(0)
-    assert _checked_out(engine) == 0
+    await _until(lambda: _checked_out(engine) == 0)  # the failed one is closed in a task
 
 
 async def test_one_statement_at_a_time(engine: AsyncEngine) -> None:
