@@ -216,6 +216,7 @@ async def post_at_rate(
     failures = in_body = 0
     headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
     slots = asyncio.Semaphore(MAX_IN_FLIGHT)
+    SLOWEST.clear()
 
     async def post(http: aiohttp.ClientSession, update: dict[str, Any], due: float) -> None:
         nonlocal failures, in_body

@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from pension import PensionError, province_code
+from pension import province_setting
 
 #: Where `outreach serve` takes Telegram's webhook posts.
 WEBHOOK_PATH = "/telegram/webhook"
@@ -38,10 +38,7 @@ class BotSettings(BaseSettings):
     @field_validator("province")
     @classmethod
     def _known_province(cls, value: str) -> str:
-        try:
-            return province_code(value)
-        except PensionError as error:
-            raise ValueError(f"BOT_PROVINCE: {error.zh} / {error.en}") from None
+        return province_setting(value, "BOT_PROVINCE")
 
     @model_validator(mode="after")
     def _webhook_needs_secret(self) -> BotSettings:

@@ -320,10 +320,10 @@ class ChatStore:
         await self._events.add(row)
 
     async def _write_events(self, rows: Sequence[dict[str, Any]]) -> None:
-        parameters = rows[0] if len(rows) == 1 else list(rows)
         if self._writer is not None and self._dialect is postgresql:
             await self._writer.run(partial(_insert_through_driver, rows))
             return
+        parameters = rows[0] if len(rows) == 1 else list(rows)
         if self._writer is not None:
             await self._writer.execute(_EVENT_INSERT, parameters)
             return

@@ -16,7 +16,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from campaigns.definition import Window
 from campaigns.reply_campaigns import ReplyRules
 from channels.settings import GatewaySettings
-from pension import PensionError, province_code
+from pension import province_setting
 
 
 class ReplySettings(BaseSettings):
@@ -39,12 +39,7 @@ class ReplySettings(BaseSettings):
     @field_validator("province")
     @classmethod
     def _known_province(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        try:
-            return province_code(value)
-        except PensionError as error:
-            raise ValueError(f"REPLY_PROVINCE: {error.zh} / {error.en}") from None
+        return None if value is None else province_setting(value, "REPLY_PROVINCE")
 
     def rules(self, available: Iterable[str] | None = None) -> ReplyRules:
         """The rules, knowing which SMS gateways the deployment has when `available` is given

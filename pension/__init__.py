@@ -29,6 +29,7 @@ from pension.loader import (
     load_province,
     province_code,
     province_name,
+    province_setting,
     provinces,
     shipped_provinces,
 )
@@ -84,6 +85,7 @@ __all__ = [
     "payout_months",
     "province_code",
     "province_name",
+    "province_setting",
     "provinces",
     "resident_pension",
     "resolve",

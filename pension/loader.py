@@ -56,6 +56,15 @@ def province_code(name: str) -> str:
     return found
 
 
+def province_setting(value: str, setting: str) -> str:
+    """`province_code` for a setting read at start-up: an unknown province is a ValueError that
+    names the setting, in Chinese and English (pydantic reports it)."""
+    try:
+        return province_code(value)
+    except UnknownProvinceError as error:
+        raise ValueError(f"{setting}: {error.zh} / {error.en}") from None
+
+
 def province_name(province: str | None) -> str | None:
     """The Chinese name (云南省) of a province given as code or name; None for none or national."""
     if province is None:

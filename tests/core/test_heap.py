@@ -14,12 +14,15 @@ class _Cycle:
 
 
 def test_startup_objects_are_frozen_and_startup_garbage_is_collected_first() -> None:
-    garbage = _Cycle()
-    gone = weakref.ref(garbage)
-    del garbage  # a cycle: only the collector frees it
+    gc.disable()  # no automatic collection: only freeze_startup_heap's may free the cycle
     try:
+        garbage = _Cycle()
+        gone = weakref.ref(garbage)
+        del garbage  # a cycle: only the collector frees it
+        assert gone() is not None
         freeze_startup_heap()
         assert gc.get_freeze_count() > 1000
         assert gone() is None  # freed before the freeze, not kept for ever
     finally:
         gc.unfreeze()
+        gc.enable()
