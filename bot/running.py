@@ -97,7 +97,11 @@ class BotRunner:
         log.info("bot_webhook", url=url)
 
     async def stop(self) -> None:
-        """Take no more updates, let those being handled finish, close the bot's session."""
+        """Take no more updates and let those polling handed out finish.
+
+        The bot's session stays open: a webhook post still being handled may send with it. The
+        composition root that made the bot closes it (`chat.Chat.close`) once the web app has
+        finished its posts."""
         if self._polling is not None:
             try:
                 # Ends the long poll (its update handlers run on as tasks).
@@ -108,7 +112,6 @@ class BotRunner:
                 await self._polling
             self._polling = None
             await _handlers_finished(self.dispatcher)
-        await self.bot.session.close()
 
 
 async def _handlers_finished(dispatcher: Dispatcher) -> None:

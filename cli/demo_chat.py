@@ -114,3 +114,4 @@ async def run_chat(engine: AsyncEngine, redis: Redis, stack: LocalStack) -> None
             await resident.say("退订")
     finally:
         await runner.stop()
+        await chat.close()

@@ -32,7 +32,7 @@ from bot import (
 )
 from campaigns import CampaignCallbacks
 from channels import GatewaySettings
-from chat import build_chat
+from chat import Chat, build_chat
 from cli.context import console, database, run
 from core import create_redis, freeze_startup_heap, get_logger, load_settings
 from ops import (
@@ -87,7 +87,8 @@ def serve(
                     conversions_refresher(engine),
                 ],
             )
-            chat_bot = _bot(app, engine, redis, gateways, bot_settings) if bot else None
+            chat = _chat(app, engine, redis, gateways, bot_settings) if bot else None
+            chat_bot = BotRunner(chat.bot, chat.dispatcher) if chat is not None else None
             freeze_startup_heap()
             # Callbacks in progress may finish within half the grace after the worker drained.
             runner = web.AppRunner(
@@ -119,8 +120,11 @@ def serve(
                     with contextlib.suppress(asyncio.CancelledError):
                         await starting
                 if chat_bot is not None:
-                    await chat_bot.stop()
-                await runner.cleanup()
+                    await chat_bot.stop()  # polling: no more updates, those in hand finish
+                await runner.cleanup()  # webhook posts and callbacks in progress finish
+                if chat is not None:
+                    # Codes being sent to link a chat go out; then the bot's session closes.
+                    await chat.close()
                 await redis.aclose()
         console.print("已停止 / stopped")
 
@@ -129,13 +133,13 @@ def serve(
         raise typer.Exit(code)
 
 
-def _bot(
+def _chat(
     app: web.Application,
     engine: AsyncEngine,
     redis: Redis,
     gateways: GatewaySettings,
     settings: BotSettings,
-) -> BotRunner | None:
+) -> Chat | None:
     """The bot, when it has a token and is not switched off; a webhook route on `app`."""
     if not gateways.telegram_bot_token or settings.mode == "off":
         return None
@@ -149,7 +153,7 @@ def _bot(
             path=settings.webhook_path,
             secret=settings.webhook_secret,
         )
-    return BotRunner(chat.bot, chat.dispatcher)
+    return chat
 
 
 async def _start_bot(
