@@ -1,12 +1,13 @@
 """The dispatcher: routers in order, middlewares, FSM state in Redis, dependencies by name.
 
-Order matters: the routers that work without consent (/start and its buttons, /stop), then the
-features behind RequireConsent, with free-text questions (faq) last because it takes any text the
-others left. Every router before faq handles only commands, its own dialogue's text and (stop)
-退订: they sit under one router whose first check admits exactly those messages, so a plain
-question (most updates) reaches faq after one check instead of passing through each router in
-turn. The errors router is last: aiogram sends an error to every router's error handlers
-wherever it was raised, so its place only costs messages a router to pass.
+Order matters. Free-text questions (faq) take any text, so every other router must see a
+message before faq does. Those routers (/start and its buttons, /stop, then the features behind
+RequireConsent) handle only commands, their own dialogue's text and (stop) 退订: they sit under
+one router whose first check admits exactly those messages. faq comes first behind the opposite
+check, so a plain question (most updates) reaches it past one check and no other router; a
+second faq router after the commands takes what they admitted and left (an unknown command).
+The errors router is last: aiogram sends an error to every router's error handlers wherever it
+was raised, so its place only costs messages a router to pass.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from redis.asyncio import Redis
 
 from bot.chat_cache import ChatCache, cached_records
 from bot.estimate_dialogue import EstimateForm
-from bot.filters import CommandOrState
+from bot.filters import CommandOrState, NeitherCommandNorState
 from bot.middlewares import ChatContext, PrefetchedFSM, RequireConsent, Throttle
 from bot.pending import PendingQuestions
 from bot.routers import errors, estimate, faq, linking, start, stop
@@ -72,8 +73,13 @@ def build_dispatcher(
     commands.message.filter(CommandOrState(Linking, EstimateForm, text=is_stop))
     commands.include_routers(start.router(), stop.router(), dialogues)
 
+    # Most updates are plain questions: they go to faq first, past nothing else. What the
+    # commands router admits and leaves (an unknown command, a sticker mid-dialogue) reaches
+    # faq after it, as if faq were simply last.
     questions = _behind(consent, "questions", faq.router())
-    dispatcher.include_routers(commands, questions, errors.router())
+    questions.message.filter(NeitherCommandNorState(Linking, EstimateForm, text=is_stop))
+    left_over = _behind(consent, "left_over", faq.router())
+    dispatcher.include_routers(questions, commands, left_over, errors.router())
     return dispatcher
 
 

@@ -61,6 +61,14 @@ class CommandOrState(Filter):
         return self._text is not None and message.text is not None and self._text(message.text)
 
 
+class NeitherCommandNorState(CommandOrState):
+    """What `CommandOrState` with the same arguments refuses: a router of plain questions can
+    come first and take them in one check, before the routers of commands and dialogues."""
+
+    async def __call__(self, message: Message, raw_state: str | None = None) -> bool:
+        return not await super().__call__(message, raw_state)
+
+
 class Data(Filter):
     """A button press whose callback data is `exact`, or starts with `prefix`."""
 

@@ -92,6 +92,19 @@ async def test_another_provinces_details_are_not_guessed(chat: BotHarness) -> No
     assert "外省" in reply or "没有把握" in reply
 
 
+async def test_a_command_no_router_knows_is_read_as_a_question(chat: BotHarness) -> None:
+    # Commands pass the routers of commands first (bot.dispatcher); one none of them takes
+    # still reaches the knowledge base, which answers it as the text it is.
+    await chat.consented(CHAT)
+    [reply] = await chat.say(CHAT, f"/天气 {WEATHER}")
+    assert "没有把握" in reply
+    assert "12333" in reply
+    expected = answerer().ask(f"/问 {GIG_WORKER}")
+    assert isinstance(expected, Answered)
+    [answer] = await chat.say(CHAT, f"/问 {GIG_WORKER}")
+    assert answer == expected.entry.answer
+
+
 async def test_a_sticker_gets_a_friendly_line(chat: BotHarness) -> None:
     await chat.consented(CHAT)
     update = {
