@@ -189,6 +189,9 @@ class LeaderScheduler:
         log.info("scheduler_started")
 
     def on_lost(self) -> None:
+        """Stop the scheduler; a job still running is cancelled (APScheduler's asyncio executor
+        cancels its tasks at shutdown, wait or not), so it cannot overlap the next leader's run
+        of the same job. The jobs are written to be stopped anywhere, as by a crash."""
         if self.scheduler is not None:
             self.scheduler.shutdown(wait=False)
             self.scheduler = None
