@@ -58,6 +58,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import insert, text  # noqa: E402
 
+from benchmarks.pipeline import add_residents  # noqa: E402
 from benchmarks.ports import free_port  # noqa: E402
 from campaigns.model import CHAT_USERS  # noqa: E402
 from core import create_engine, upgrade_to_head  # noqa: E402
@@ -86,8 +87,9 @@ async def drop_postgres(name: str) -> None:
     await admin.dispose()
 
 
-async def prepare(database_url: str, chats: int) -> None:
-    """Migrate, and let `chats` chats accept the privacy notice."""
+async def prepare(database_url: str, chats: int, residents: int = 0, linked: float = 0.0) -> None:
+    """Migrate, let `chats` chats accept the privacy notice, and (PostgreSQL) import a ledger of
+    `residents`, the first `linked` share of the chats linked to one resident each."""
     engine = create_engine(database_url)
     await upgrade_to_head(engine)
     now = datetime.now(UTC)
@@ -97,6 +99,18 @@ async def prepare(database_url: str, chats: int) -> None:
     ]
     async with engine.begin() as connection:
         await connection.execute(insert(CHAT_USERS), rows)
+    if residents and not database_url.startswith("sqlite"):
+        await add_residents(engine, residents)  # COPY, then ANALYZE
+        async with engine.begin() as connection:
+            await connection.execute(
+                text(
+                    "UPDATE residents SET telegram_chat_id = 10000 + n.i - 1 FROM ("
+                    " SELECT id_number, row_number() OVER (ORDER BY id_number) AS i"
+                    " FROM residents) AS n"
+                    " WHERE residents.id_number = n.id_number AND n.i <= :linked"
+                ),
+                {"linked": min(int(chats * linked), residents)},
+            )
     await engine.dispose()
 
 
@@ -271,7 +285,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         redis = Redis.from_url(args.redis_url)
         await redis.flushdb()  # no throttle counts or dialogue state from an earlier run
         await redis.aclose()
-        await prepare(database_url, args.chats)
+        await prepare(database_url, args.chats, args.residents, args.linked)
         stand_port, serve_port = free_port(), free_port()
         stand_in = f"http://127.0.0.1:{stand_port}"
         base = f"http://127.0.0.1:{serve_port}"
@@ -332,6 +346,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             "offered_rate": args.rate or None,
             "concurrency": None if args.rate else args.concurrency,
             "chats": args.chats,
+            "residents": args.residents if not database_url.startswith("sqlite") else 0,
+            "linked_chats": args.linked,
             "process": args.process,
             "database": "sqlite" if database_url.startswith("sqlite") else "postgresql",
             "seconds": round(seconds, 2),
@@ -383,6 +399,16 @@ def main() -> None:
         choices=("bot", "serve"),
         default="bot",
         help="the bot process measured: `python -m bot` (as deployed) or `outreach serve`",
+    )
+    parser.add_argument(
+        "--residents",
+        type=int,
+        default=100_000,
+        help="residents in the ledger (PostgreSQL only; a county's ledger, whose look-ups by "
+        "chat each update makes)",
+    )
+    parser.add_argument(
+        "--linked", type=float, default=0.2, help="share of the chats linked to a resident"
     )
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/12")

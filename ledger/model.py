@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Date, DateTime, Index, String, Text, func
+from sqlalchemy import BigInteger, Date, DateTime, Index, String, Text, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.database import Base
+
+#: Residents linked to a Telegram chat: the only rows of the chat index.
+LINKED = "telegram_chat_id IS NOT NULL"
 
 
 class Resident(Base):
@@ -58,6 +61,13 @@ class Resident(Base):
     __table_args__ = (
         Index("ix_residents_township_village", "township", "village"),
         Index("ix_residents_phone", "phone"),  # an SMS reply finds its resident by number
+        # Every bot update finds its chat's resident (the event row); only linked ones listed.
+        Index(
+            "ix_residents_telegram_chat",
+            "telegram_chat_id",
+            sqlite_where=text(LINKED),
+            postgresql_where=text(LINKED),
+        ),
     )
 
 
