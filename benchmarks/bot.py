@@ -1,6 +1,7 @@
 """Webhook throughput of one bot process: prints one JSON object.
 
     python benchmarks/bot.py [--updates 5000] [--concurrency 32 | --rate 200] [--chats 1000]
+                             [--residents 100000] [--linked 0.2]
                              [--database-url URL] [--redis-url URL]
 
 Three processes, as in production: the Telegram stand-in (`outreach sandbox telegram`), one
@@ -28,7 +29,9 @@ cache (bot.chat_cache), as in a bot that has been running: the measured run is t
 database and fills the cache.
 
 The database defaults to a fresh PostgreSQL database (dropped afterwards) on this machine's
-server; the Redis to database 12 of the local server (flushed).
+server, with a county's ledger imported (`--residents`, a `--linked` share of the chats linked to
+a resident each): every update looks its chat's resident up there. The Redis defaults to
+database 12 of the local server (flushed).
 """
 
 from __future__ import annotations
