@@ -57,19 +57,19 @@ def build_chat(
     *,
     answerer: Answerer | None = None,
     linker: Linker | None = None,
-    hold_writes: bool = False,
+    hold_connections: bool = False,
 ) -> Chat:
     """The bot and its dispatcher, with every service its handlers ask for.
 
-    `hold_writes`: the chat events' writer keeps its database connection while updates keep
-    coming (campaigns.ChatStore), for a bot process that calls `Chat.close` before it disposes
-    of the engine."""
+    `hold_connections`: the chat events' writer, and the reader of chats not cached, keep their
+    database connections while updates keep coming (campaigns.ChatStore), for a bot process
+    that calls `Chat.close` before it disposes of the engine."""
     if not gateways.telegram_bot_token:
         raise BotNotConfiguredError
     settings = settings or BotSettings()
     # Replies wait out Telegram's flood control; campaign sends (channels.telegram) do not.
     bot = prepare_bot(telegram_bot(gateways.telegram_bot_token, gateways.telegram_api_url))
-    store = ChatStore(engine, hold_writes=hold_writes)
+    store = ChatStore(engine, hold_connections=hold_connections)
     records = cached_records(store, redis)
     linker = linker or build_linker(engine, redis, gateways, records)
     dispatcher = build_dispatcher(

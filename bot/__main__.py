@@ -83,8 +83,8 @@ async def main() -> int:
         try:
             async with serve_ops(ops, probe, process="bot", stopping=stop):
                 await upgrade_to_head(engine)
-                # An event per update: its writer keeps a connection while updates come.
-                chat = build_chat(engine, redis, gateways, bot_settings, hold_writes=True)
+                # An event per update, a read per chat not cached: each keeps a connection.
+                chat = build_chat(engine, redis, gateways, bot_settings, hold_connections=True)
                 freeze_startup_heap()
                 try:
                     if bot_settings.mode == "webhook":

@@ -24,7 +24,7 @@ from campaigns.model import CHAT_USERS, EVENTS, INBOUND, SUPPRESSIONS
 from campaigns.personal_estimate import estimate_inputs
 from campaigns.sending import suppress_many
 from campaigns.timing import utc_now
-from core import GroupCommit, HeldConnection, is_sqlite
+from core import GroupCommit, GroupRead, HeldConnection, is_sqlite
 from ledger.model import Resident
 from ops.instruments import count_estimate, count_faq_abstained, count_faq_answered
 from pension import Category, Scheme, YearMonth
@@ -95,34 +95,42 @@ class ChatStore:
         engine: AsyncEngine,
         clock: Callable[[], datetime] = utc_now,
         *,
-        hold_writes: bool = False,
+        hold_connections: bool = False,
     ) -> None:
-        """`hold_writes`: the event writer keeps its connection between writes that follow each
-        other closely (core.HeldConnection), for a long-running process that closes the store
-        (`aclose`) before disposing of the engine."""
+        """`hold_connections`: the event writer keeps its connection between writes that follow
+        each other closely (core.HeldConnection), and on PostgreSQL so does the reader of chats
+        not cached, whose reads are grouped (core.GroupRead): for a long-running process that
+        closes the store (`aclose`) before disposing of the engine."""
         self._engine = engine
         # Single statements (the read of every update, chat events) need no transaction: no
         # BEGIN, COMMIT or rollback-on-release round trips.
         self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
         self._clock = clock
         self._events: GroupCommit[dict[str, Any]] = GroupCommit(self._write_events)
-        self._writer = HeldConnection(self._autocommit) if hold_writes else None
+        self._writer = HeldConnection(self._autocommit) if hold_connections else None
         self._dialect: Any = sqlite if is_sqlite(str(engine.url)) else postgresql
+        # Chats read while another read is in flight go together in the next one, on a
+        # connection of its own (PostgreSQL: one query over an array of chat ids).
+        self._reader = (
+            HeldConnection(self._autocommit)
+            if hold_connections and self._dialect is postgresql
+            else None
+        )
+        self._reads: GroupRead[int, StoredChat | None] = GroupRead(self._read_chats)
 
     async def chat_user(self, chat_id: int) -> StoredChat | None:
+        if self._reader is not None:
+            return await self._reads.get(chat_id)
         params = {"chat": chat_id, "address": address(chat_id)}
         async with self._autocommit.connect() as connection:
             result = await connection.execute(_CHAT_QUERY, params)
-            language, consented_at, stopped, resident_id = result.one()
-        if language is None and not stopped and resident_id is None:
-            return None
-        return StoredChat(
-            chat_id,
-            str(language or "zh"),
-            consented=consented_at is not None,
-            stopped=bool(stopped),
-            resident_id=None if resident_id is None else str(resident_id),
-        )
+            return _stored(chat_id, *result.one())
+
+    async def _read_chats(self, chat_ids: Sequence[int]) -> dict[int, StoredChat | None]:
+        assert self._reader is not None  # only a store that holds its reads groups them
+        found: dict[int, StoredChat | None] = {}
+        await self._reader.run(partial(_read_through_driver, chat_ids, found))
+        return found
 
     async def consent(self, chat_id: int, language: str) -> None:
         now = self._clock()
@@ -331,10 +339,12 @@ class ChatStore:
             await connection.execute(_EVENT_INSERT, parameters)
 
     async def aclose(self) -> None:
-        """Wait for the events being written, and hand the writer's connection back."""
+        """Wait for the events being written, and hand the held connections back."""
         await self._events.close()
-        if self._writer is not None:
-            await self._writer.aclose()
+        await self._reads.close()
+        for held in (self._writer, self._reader):
+            if held is not None:
+                await held.aclose()
 
     async def _upsert(
         self, connection: AsyncConnection, chat_id: int, *, language: str, consented_at: datetime
@@ -366,6 +376,42 @@ async def _insert_through_driver(
     driver = (await connection.get_raw_connection()).driver_connection
     assert driver is not None  # a live connection has one
     await driver.executemany(_PG_EVENT_INSERT, args)
+
+
+#: `_CHAT_QUERY` for many chats at once, as PostgreSQL text for asyncpg: one row per chat id.
+_PG_CHATS_READ = (
+    "SELECT ids.chat_id,"
+    " (SELECT language FROM chat_users WHERE chat_id = ids.chat_id),"
+    " (SELECT consented_at FROM chat_users WHERE chat_id = ids.chat_id),"
+    " EXISTS (SELECT 1 FROM suppressions WHERE address = 'telegram:' || ids.chat_id),"
+    " (SELECT id_number FROM residents WHERE telegram_chat_id = ids.chat_id LIMIT 1)"
+    " FROM unnest($1::bigint[]) AS ids(chat_id)"
+)
+
+
+async def _read_through_driver(
+    chat_ids: Sequence[int], found: dict[int, StoredChat | None], connection: AsyncConnection
+) -> None:
+    """Many chats' state through asyncpg in one query; the tests hold it to `_CHAT_QUERY`."""
+    driver = (await connection.get_raw_connection()).driver_connection
+    assert driver is not None  # a live connection has one
+    for chat_id, *state in await driver.fetch(_PG_CHATS_READ, list(chat_ids)):
+        found[chat_id] = _stored(chat_id, *state)
+
+
+def _stored(
+    chat_id: int, language: Any, consented_at: Any, stopped: Any, resident_id: Any
+) -> StoredChat | None:
+    """A chat as the records hold it; None for one they do not know."""
+    if language is None and not stopped and resident_id is None:
+        return None
+    return StoredChat(
+        chat_id,
+        str(language or "zh"),
+        consented=consented_at is not None,
+        stopped=bool(stopped),
+        resident_id=None if resident_id is None else str(resident_id),
+    )
 
 
 async def _resident(connection: AsyncConnection, chat_id: int) -> str | None:

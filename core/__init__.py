@@ -3,7 +3,7 @@
 from core.clock import RESIDENT_TZ, stored_utc, today
 from core.database import Base, create_engine, create_session_factory, is_sqlite, one_of
 from core.errors import BilingualError
-from core.group_commit import GroupCommit
+from core.group_commit import GroupCommit, GroupRead
 from core.heap import freeze_startup_heap
 from core.held_connection import HeldConnection
 from core.logging import (
@@ -27,6 +27,7 @@ __all__ = [
     "Base",
     "BilingualError",
     "GroupCommit",
+    "GroupRead",
     "HeldConnection",
     "RowParams",
     "Settings",

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import pytest
 
-from core import GroupCommit
+from core import GroupCommit, GroupRead
 
 
 class Store:
@@ -103,9 +103,49 @@ async def test_a_stopped_writer_answers_every_waiting_caller() -> None:
     commit: GroupCommit[int] = GroupCommit(store.write)
     callers = [asyncio.create_task(commit.add(n)) for n in (1, 2)]
     await _settle()
-    writer = commit._writer
+    writer = commit._runner
     assert writer is not None
     writer.cancel()
     results = await asyncio.gather(*callers, return_exceptions=True)
     assert all(isinstance(r, RuntimeError) and "stopped" in str(r) for r in results)
     assert store.committed == []
+
+
+class Lookup:
+    """A read that waits for the test to let it finish; a key's value is its square."""
+
+    def __init__(self) -> None:
+        self.reads: list[list[int]] = []
+        self.gate = asyncio.Event()
+        self.fail_next: Exception | None = None
+
+    async def read(self, keys: Sequence[int]) -> dict[int, int]:
+        self.reads.append(list(keys))
+        await self.gate.wait()
+        if self.fail_next is not None:
+            error, self.fail_next = self.fail_next, None
+            raise error
+        return {key: key * key for key in keys}
+
+
+async def test_keys_asked_for_during_a_read_are_read_together_and_once() -> None:
+    lookup = Lookup()
+    reads: GroupRead[int, int] = GroupRead(lookup.read)
+    first = asyncio.create_task(reads.get(2))
+    await _settle()
+    rest = [asyncio.create_task(reads.get(k)) for k in (3, 4, 3)]
+    await _settle()
+    assert lookup.reads == [[2]]
+    lookup.gate.set()
+    assert await asyncio.gather(first, *rest) == [4, 9, 16, 9]
+    assert lookup.reads == [[2], [3, 4]]  # 3, asked for twice, read once
+
+
+async def test_a_failed_read_fails_its_callers_only() -> None:
+    lookup = Lookup()
+    reads: GroupRead[int, int] = GroupRead(lookup.read)
+    lookup.fail_next = OSError("connection lost")
+    lookup.gate.set()
+    failed = await asyncio.gather(reads.get(5), reads.get(6), return_exceptions=True)
+    assert all(isinstance(r, OSError) for r in failed)
+    assert await reads.get(7) == 49  # the next read starts afresh

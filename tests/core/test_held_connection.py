@@ -89,7 +89,7 @@ async def test_one_statement_at_a_time(engine: AsyncEngine) -> None:
 async def test_a_store_holding_its_writes_commits_every_event_and_closes_clean(
     engine: AsyncEngine,
 ) -> None:
-    store = ChatStore(engine, hold_writes=True)
+    store = ChatStore(engine, hold_connections=True)
     await asyncio.gather(
         *(store.question_answered(10_000 + n, "rider-pension", 0.9) for n in range(40))
     )
@@ -108,7 +108,7 @@ async def test_a_held_writer_stores_the_same_rows_as_the_pools(engine: AsyncEngi
     (linked,) = await add_residents(engine, [resident(1, chat=20_001)])
     now = datetime(2026, 12, 6, 4, 30, tzinfo=UTC)
     for hold in (False, True):
-        store = ChatStore(engine, clock=lambda: now, hold_writes=hold)
+        store = ChatStore(engine, clock=lambda: now, hold_connections=hold)
         await asyncio.gather(
             store.question_answered(20_001, "rider-pension", 0.91234),
             store.question_abstained(20_002, "low_confidence", None),
@@ -127,3 +127,27 @@ async def test_a_held_writer_stores_the_same_rows_as_the_pools(engine: AsyncEngi
     assert ("question_abstained", None) in by_resident  # chat 20_002 is linked to no one
     assert all(stored_utc(r[1]) == now for r in held)
     assert {json.loads(r[5])["channel"] for r in held} == {"telegram"}
+
+
+async def test_a_held_reader_reads_the_same_chats_as_the_pool(engine: AsyncEngine) -> None:
+    """On PostgreSQL chats not cached are read many at once, through asyncpg with a text of its
+    own: each must come back as SQLAlchemy's per-chat query reads it."""
+    (linked,) = await add_residents(engine, [resident(1, chat=30_005)])
+    pooled = ChatStore(engine)
+    await pooled.consent(30_001, "zh")
+    await pooled.consent(30_002, "en")
+    await pooled.consent(30_003, "zh")
+    await pooled.stop(30_003, source="telegram_stop")  # consented, then stopped
+    await pooled.stop(30_004, source="telegram_block")  # stopped, never consented
+    await pooled.set_language(30_006, "en")  # a language, no consent
+    chats = [30_001, 30_002, 30_003, 30_004, 30_005, 30_006, 30_007, 30_001]
+    expected = [await pooled.chat_user(chat) for chat in chats]
+    assert expected[4] is not None and expected[4].resident_id == linked
+    assert expected[6] is None  # a chat the records do not know
+    held = ChatStore(engine, hold_connections=True)
+    try:
+        assert list(await asyncio.gather(*(held.chat_user(chat) for chat in chats))) == expected
+        assert await held.chat_user(30_002) == expected[1]  # a read of one
+    finally:
+        await held.aclose()
+    assert _checked_out(engine) == 0
