@@ -14,12 +14,14 @@ features, and outreach itself always reads the database.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from redis.asyncio import Redis
 
 from bot.estimate_ledger import LedgerInputs
 from bot.services import ChatRecords, StoredChat
+from core import GroupCommit
 
 #: Seconds a chat's cached state lives.
 TTL = 60
@@ -38,6 +40,8 @@ class ChatCache:
     def __init__(self, redis: Redis, *, ttl: int = TTL) -> None:
         self._redis = redis
         self._ttl = ttl
+        # A burst of chats not cached (after a campaign) stores them in one round trip a batch.
+        self._stores: GroupCommit[tuple[str, str]] = GroupCommit(self._store_many)
 
     @staticmethod
     def key(chat_id: int) -> str:
@@ -68,7 +72,17 @@ class ChatCache:
                 }
             )
         )
-        await self._redis.set(self.key(chat_id), value, ex=self._ttl)
+        await self._stores.add((self.key(chat_id), value))
+
+    async def _store_many(self, entries: Sequence[tuple[str, str]]) -> None:
+        if len(entries) == 1:
+            key, value = entries[0]
+            await self._redis.set(key, value, ex=self._ttl)
+            return
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for key, value in entries:
+                pipe.set(key, value, ex=self._ttl)
+            await pipe.execute()
 
     async def forget(self, chat_id: int) -> None:
         await self._redis.delete(self.key(chat_id))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from aiogram.fsm.storage.base import StorageKey
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -82,3 +84,28 @@ async def test_the_dialogue_state_rides_in_the_throttles_round_trip(chat: BotHar
     assert "男性还是女性" in category
     await chat.press(CHAT, "est:c:male")
     assert reads == []
+
+
+async def test_chats_stored_at_once_are_each_cached_with_an_expiry(redis: Redis) -> None:
+    cache = ChatCache(redis, ttl=60)
+    chats: list[StoredChat | None] = [
+        StoredChat(CHAT + n, "en" if n % 2 else "zh", True, n == 3, "530000" if n == 4 else None)
+        for n in range(6)
+    ]
+    chats.append(None)  # a chat the records do not know is cached too
+    await asyncio.gather(*(cache.store(CHAT + n, chat) for n, chat in enumerate(chats)))
+    for n, chat in enumerate(chats):
+        raw = await redis.get(ChatCache.key(CHAT + n))
+        assert raw is not None
+        cached = ChatCache.decode(raw)
+        if chat is None:
+            assert cached is None
+        else:
+            assert cached is not None
+            assert (cached.language, cached.consented, cached.stopped, cached.resident_id) == (
+                chat.language,
+                chat.consented,
+                chat.stopped,
+                chat.resident_id,
+            )
+        assert 0 < await redis.ttl(ChatCache.key(CHAT + n)) <= 60
