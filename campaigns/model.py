@@ -114,6 +114,12 @@ HAS_PROVIDER_ID = "provider_id IS NOT NULL"
 UNRECORDED_SEND = "status IN ('unknown', 'sent') AND provider_id IS NULL"
 
 
+#: Residents' questions the worker has not triaged yet (campaigns.replies polls them every
+#: second), and those no one has answered yet (the staff's list, campaigns.questions).
+UNTRIAGED_QUESTION = "inbound_messages.kind = 'question' AND inbound_messages.triaged_at IS NULL"
+UNANSWERED_QUESTION = "inbound_messages.kind = 'question' AND inbound_messages.answered_at IS NULL"
+
+
 def _where(predicate: str) -> dict[str, Any]:
     """A partial index's predicate, for both stores."""
     return {"sqlite_where": text(predicate), "postgresql_where": text(predicate)}
@@ -270,6 +276,8 @@ class InboundMessage(Base):
     __table_args__ = (
         Index("uq_inbound_dedupe", "provider", "dedupe_key", unique=True),
         Index("ix_inbound_triage", "kind", "triaged_at"),
+        Index("ix_inbound_untriaged_questions", "id", **_where(UNTRIAGED_QUESTION)),
+        Index("ix_inbound_open_questions", "received_at", "id", **_where(UNANSWERED_QUESTION)),
         Index("ix_inbound_resident", "resident_id"),
     )
 

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from campaigns.events import EventKind, event_row, write_events
-from campaigns.model import INBOUND
+from campaigns.model import INBOUND, UNANSWERED_QUESTION
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,16 +34,23 @@ class StoredQuestion:
     entry_id: str | None = None  # the entry answered with, or the nearest one
 
 
+def questions_query(include_closed: bool, limit: int) -> Select[Any]:
+    """`list_questions`' query. The open ones alone are found through the partial index of
+    unanswered questions (its predicate as SQL text, usable by a generic plan too)."""
+    if include_closed:
+        query = select(INBOUND).where(INBOUND.c.kind == "question")
+    else:
+        query = select(INBOUND).where(text(UNANSWERED_QUESTION))
+    order = (INBOUND.c.answered_at.is_not(None), INBOUND.c.received_at, INBOUND.c.id)
+    return query.order_by(*order).limit(limit)
+
+
 async def list_questions(
     engine: AsyncEngine, *, include_closed: bool = False, limit: int = 100
 ) -> list[StoredQuestion]:
     """Residents' questions, oldest open first (closed ones after them when asked for)."""
-    query = select(INBOUND).where(INBOUND.c.kind == "question")
-    if not include_closed:
-        query = query.where(INBOUND.c.answered_at.is_(None))
-    query = query.order_by(INBOUND.c.answered_at.is_not(None), INBOUND.c.received_at, INBOUND.c.id)
     async with engine.connect() as connection:
-        rows = (await connection.execute(query.limit(limit))).all()
+        rows = (await connection.execute(questions_query(include_closed, limit))).all()
     return [
         StoredQuestion(
             r.id,

@@ -26,13 +26,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Select, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from campaigns.definition import CampaignDefinition, Priority
 from campaigns.events import EventKind, event_row, write_events
-from campaigns.model import INBOUND, MESSAGES, SUPPRESSIONS, MessageStatus
+from campaigns.model import INBOUND, MESSAGES, SUPPRESSIONS, UNTRIAGED_QUESTION, MessageStatus
 from campaigns.personal_address import polite_address
 from campaigns.render import Renderer
 from campaigns.render_errors import TemplateError, TemplateNotApproved
@@ -58,6 +58,20 @@ _S = SUPPRESSIONS
 _R = Resident.__table__
 #: Providers whose inbound messages are SMS (Telegram chat is the bot's).
 _NOT_SMS = ("telegram",)
+
+
+def pending_questions(batch: int) -> Select[Any]:
+    """The oldest `batch` SMS questions not triaged yet, with their resident's name and sex.
+
+    Polled every second: found through the partial index of untriaged questions (its predicate
+    as SQL text, so that a prepared statement's generic plan can still use it)."""
+    return (
+        select(_I.c.id, _I.c.sender, _I.c.resident_id, _I.c.text, _R.c.name, _R.c.sex)
+        .select_from(_I.outerjoin(_R, _R.c.id_number == _I.c.resident_id))
+        .where(text(UNTRIAGED_QUESTION), _I.c.provider.not_in(_NOT_SMS))
+        .order_by(_I.c.id)
+        .limit(batch)
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,19 +176,7 @@ class ReplyDesk:
 
     async def _pending(self) -> list[PendingQuestion]:
         async with self.engine.connect() as connection:
-            rows = (
-                await connection.execute(
-                    select(_I.c.id, _I.c.sender, _I.c.resident_id, _I.c.text, _R.c.name, _R.c.sex)
-                    .select_from(_I.outerjoin(_R, _R.c.id_number == _I.c.resident_id))
-                    .where(
-                        _I.c.kind == "question",
-                        _I.c.triaged_at.is_(None),
-                        _I.c.provider.not_in(_NOT_SMS),
-                    )
-                    .order_by(_I.c.id)
-                    .limit(self.batch)
-                )
-            ).all()
+            rows = (await connection.execute(pending_questions(self.batch))).all()
         return [
             PendingQuestion(
                 int(r.id),

@@ -1,0 +1,44 @@
+"""Residents' open questions are found through their partial indexes (migration 0012).
+
+The worker polls the untriaged ones every second and staff list the unanswered ones; both used
+to read all of `inbound_messages` (every reply and opt-out ever received).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.sql import ClauseElement
+
+from campaigns.questions import questions_query
+from campaigns.replies import pending_questions
+
+
+async def _plan(engine: AsyncEngine, statement: ClauseElement) -> str:
+    query = str(statement.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True}))
+    async with engine.begin() as c:
+        if engine.dialect.name == "sqlite":
+            plan = (await c.execute(text(f"EXPLAIN QUERY PLAN {query}"))).all()
+        else:
+            await c.execute(text("SET LOCAL enable_seqscan = off"))
+            await c.execute(text("SET LOCAL enable_bitmapscan = off"))
+            plan = (await c.execute(text(f"EXPLAIN {query}"))).all()
+    return " ".join(str(step) for step in plan)
+
+
+def _uses(plan: str, index: str, engine: AsyncEngine) -> bool:
+    """PostgreSQL: the partial index. SQLite (the embedded store) may prefer the (kind,
+    triaged_at) index; either way no scan of the whole table."""
+    if engine.dialect.name == "sqlite":
+        return "SEARCH inbound_messages USING INDEX" in plan and "SCAN inbound_messages" not in plan
+    return index in plan
+
+
+async def test_the_triage_poll_reads_the_untriaged_questions_index(engine: AsyncEngine) -> None:
+    plan = await _plan(engine, pending_questions(100))
+    assert _uses(plan, "ix_inbound_untriaged_questions", engine), plan
+
+
+async def test_the_open_questions_list_reads_its_index(engine: AsyncEngine) -> None:
+    plan = await _plan(engine, questions_query(include_closed=False, limit=100))
+    assert _uses(plan, "ix_inbound_open_questions", engine), plan
