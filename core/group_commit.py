@@ -64,7 +64,7 @@ class _Grouped(Generic[Item, Result]):
                             done.set_result(result)
                 batch = []
         except BaseException as error:  # cancelled: no caller may wait for ever
-            stopped = RuntimeError(f"the write was stopped: {error!r}")
+            stopped = RuntimeError(f"the batch was stopped: {error!r}")
             _fail(batch + self._waiting, stopped)
             self._waiting = []
             raise
