@@ -142,7 +142,8 @@ async def test_a_held_reader_reads_the_same_chats_as_the_pool(engine: AsyncEngin
     await pooled.set_language(30_006, "en")  # a language, no consent
     chats = [30_001, 30_002, 30_003, 30_004, 30_005, 30_006, 30_007, 30_001]
     expected = [await pooled.chat_user(chat) for chat in chats]
-    assert expected[4] is not None and expected[4].resident_id == linked
+    assert expected[4] is not None
+    assert expected[4].resident_id == linked
     assert expected[6] is None  # a chat the records do not know
     held = ChatStore(engine, hold_connections=True)
     try:
