@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql import ClauseElement
 
 from campaigns.chat_store import _CHAT_QUERY, _EVENT_INSERT, _PG_EVENT_INSERT
+from tests.query_plans import query_plan
 
 INDEX = "ix_residents_telegram_chat"
 
@@ -22,20 +22,9 @@ def _literal(statement: ClauseElement, engine: AsyncEngine) -> str:
     return str(statement.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True}))
 
 
-async def _plan(engine: AsyncEngine, query: str, arguments: tuple[object, ...] = ()) -> str:
-    async with engine.begin() as c:
-        if engine.dialect.name == "sqlite":
-            plan = (await c.exec_driver_sql(f"EXPLAIN QUERY PLAN {query}", arguments)).all()
-        else:
-            await c.execute(text("SET LOCAL enable_seqscan = off"))
-            await c.execute(text("SET LOCAL enable_bitmapscan = off"))
-            plan = (await c.exec_driver_sql(f"EXPLAIN {query}", arguments)).all()
-    return " ".join(str(step) for step in plan)
-
-
 async def test_reading_a_chat_finds_its_resident_by_the_index(engine: AsyncEngine) -> None:
     query = _literal(_CHAT_QUERY.params(chat=4242, address="telegram:4242"), engine)
-    assert INDEX in await _plan(engine, query)
+    assert INDEX in await query_plan(engine, query)
 
 
 async def test_a_chat_event_finds_its_resident_by_the_index(engine: AsyncEngine) -> None:
@@ -51,6 +40,6 @@ async def test_a_chat_event_finds_its_resident_by_the_index(engine: AsyncEngine)
     assert compiled.positiontup is not None  # both drivers take positional parameters
     bound = compiled.construct_params(values)  # with the LIMIT's own parameter
     arguments = tuple(bound[name] for name in compiled.positiontup)
-    assert INDEX in await _plan(engine, str(compiled), arguments)
+    assert INDEX in await query_plan(engine, str(compiled), arguments)
     if engine.dialect.name == "postgresql":  # the bot's own insert, through the driver
-        assert INDEX in await _plan(engine, _PG_EVENT_INSERT, tuple(values.values()))
+        assert INDEX in await query_plan(engine, _PG_EVENT_INSERT, tuple(values.values()))

@@ -6,24 +6,17 @@ to read all of `inbound_messages` (every reply and opt-out ever received).
 
 from __future__ import annotations
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql import ClauseElement
 
 from campaigns.questions import questions_query
 from campaigns.replies import pending_questions
+from tests.query_plans import query_plan
 
 
 async def _plan(engine: AsyncEngine, statement: ClauseElement) -> str:
-    query = str(statement.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True}))
-    async with engine.begin() as c:
-        if engine.dialect.name == "sqlite":
-            plan = (await c.execute(text(f"EXPLAIN QUERY PLAN {query}"))).all()
-        else:
-            await c.execute(text("SET LOCAL enable_seqscan = off"))
-            await c.execute(text("SET LOCAL enable_bitmapscan = off"))
-            plan = (await c.execute(text(f"EXPLAIN {query}"))).all()
-    return " ".join(str(step) for step in plan)
+    compiled = statement.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True})
+    return await query_plan(engine, str(compiled))
 
 
 def _uses(plan: str, index: str, engine: AsyncEngine) -> bool:

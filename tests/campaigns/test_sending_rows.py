@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from campaigns.definition import CampaignDefinition, MessageClass, parse_definition
@@ -46,6 +46,7 @@ from channels.base import (
 )
 from tests.campaigns.residents import add_residents, resident
 from tests.conftest import TODAY
+from tests.query_plans import query_plan
 
 # 10:00 in Shanghai: inside the default window.
 NOW = datetime(2026, 11, 22, 2, 0, tzinfo=UTC)
@@ -559,14 +560,7 @@ async def test_receipt_lookups_can_use_their_partial_indexes(
     # The indexes hold only the rows receipts look for (migration 0010); a lookup whose
     # condition does not imply the index's predicate would scan the table instead.
     query = f"SELECT id FROM messages WHERE address = '13800000001' AND {condition}"
-    async with engine.begin() as c:
-        if engine.dialect.name == "sqlite":
-            plan = (await c.execute(text(f"EXPLAIN QUERY PLAN {query}"))).all()
-        else:
-            await c.execute(text("SET LOCAL enable_seqscan = off"))
-            await c.execute(text("SET LOCAL enable_bitmapscan = off"))
-            plan = (await c.execute(text(f"EXPLAIN {query}"))).all()
-    assert index in " ".join(str(step) for step in plan)
+    assert index in await query_plan(engine, query)
 
 
 class Queue:
