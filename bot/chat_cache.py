@@ -7,13 +7,19 @@ already makes one Redis round trip per update, and the cached state rides in the
 
 Every change the bot makes goes through `CachedRecords`, which forgets the chat's entry after
 writing. Changes made elsewhere — staff suppressing a chat, a campaign send finding the bot
-blocked — reach the bot when the entry expires (`TTL` seconds); they only gate the bot's own
-features, and outreach itself always reads the database.
+blocked — reach the bot when the entry expires (within `TTL` seconds); they only gate the bot's
+own features, and outreach itself always reads the database.
+
+Each entry lives a random time between three quarters of `TTL` and `TTL`. Chats cached together
+(the replies to a campaign arrive together) would otherwise all expire together, and their next
+updates would all read the database in the same second: a second cold start, a minute after the
+first. Spread over a quarter of the lifetime, those reads come a few at a time.
 """
 
 from __future__ import annotations
 
 import json
+import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -23,7 +29,7 @@ from bot.estimate_ledger import LedgerInputs
 from bot.services import ChatRecords, StoredChat
 from core import GroupCommit
 
-#: Seconds a chat's cached state lives.
+#: Seconds a chat's cached state lives at most.
 TTL = 60
 _ABSENT = "null"  # a chat the records do not know, cached too (every first /start)
 
@@ -40,6 +46,7 @@ class ChatCache:
     def __init__(self, redis: Redis, *, ttl: int = TTL) -> None:
         self._redis = redis
         self._ttl = ttl
+        self._shortest = max(1, ttl - ttl // 4)
         # A burst of chats not cached (after a campaign) stores them in one round trip a batch.
         self._stores: GroupCommit[tuple[str, str]] = GroupCommit(self._store_many)
 
@@ -74,14 +81,18 @@ class ChatCache:
         )
         await self._stores.add((self.key(chat_id), value))
 
+    def lifetime(self) -> int:
+        """Seconds for a new entry: from three quarters of the TTL to all of it, at random."""
+        return random.randint(self._shortest, self._ttl)  # noqa: S311 (spreading, not secrecy)
+
     async def _store_many(self, entries: Sequence[tuple[str, str]]) -> None:
         if len(entries) == 1:
             key, value = entries[0]
-            await self._redis.set(key, value, ex=self._ttl)
+            await self._redis.set(key, value, ex=self.lifetime())
             return
         async with self._redis.pipeline(transaction=False) as pipe:
             for key, value in entries:
-                pipe.set(key, value, ex=self._ttl)
+                pipe.set(key, value, ex=self.lifetime())
             await pipe.execute()
 
     async def forget(self, chat_id: int) -> None:

@@ -109,3 +109,15 @@ async def test_chats_stored_at_once_are_each_cached_with_an_expiry(redis: Redis)
                 chat.resident_id,
             )
         assert 0 < await redis.ttl(ChatCache.key(CHAT + n)) <= 60
+
+
+async def test_chats_cached_together_do_not_expire_together(redis: Redis) -> None:
+    """A campaign's replies fill the cache in the same second; their entries' lifetimes are
+    spread over the last quarter of the TTL, so their next database reads are spread too."""
+    cache = ChatCache(redis, ttl=60)
+    await asyncio.gather(
+        *(cache.store(CHAT + n, StoredChat(CHAT + n, "zh", True, False, None)) for n in range(200))
+    )
+    lifetimes = [await redis.ttl(ChatCache.key(CHAT + n)) for n in range(200)]
+    assert all(44 <= seconds <= 60 for seconds in lifetimes)
+    assert max(lifetimes) - min(lifetimes) >= 10
