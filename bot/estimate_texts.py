@@ -68,6 +68,11 @@ ESTIMATE = Texts(
             "好的，已退出估算。想再算，随时发送 /estimate。",
             "All right, the estimate is cancelled. Send /estimate whenever you like.",
         ),
+        "left_for_question": (
+            "（这是对您问题的回答，估算已退出。想再算，随时发送 /estimate。）",
+            "(That answers your question; the estimate is closed. Send /estimate whenever you "
+            "like.)",
+        ),
         "bad_birth": (
             "没看懂这个出生年月。请按“年-月”输入，例如 1975-03、197503 或 1975年3月。"
             "发送“退出”可结束估算。",

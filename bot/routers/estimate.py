@@ -16,6 +16,7 @@ from typing import Any
 from aiogram import Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
+from aiogram.methods import SendMessage
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot import estimate_dialogue as kb
@@ -25,7 +26,9 @@ from bot.estimate_dialogue import STATES, EstimateForm
 from bot.estimate_ledger import province_of
 from bot.estimate_model import FIELDS, Answers, compare, compute, levels
 from bot.estimate_text import comparison_text, estimate_text
+from bot.faq_answer import MAX_QUESTION, entry_answer
 from bot.filters import CommandOrState, Data, HasText
+from faq import Answered, Answerer
 from pension import Category, PensionError, Scheme, YearMonth
 
 # -- starting -------------------------------------------------------------------------------
@@ -124,29 +127,48 @@ async def _reprompt(chat: Chat, message: Message, error: read.BadInputError) -> 
 _TYPED_KEYS = {"birth": "bad_birth", "months": "bad_years"}
 
 
-async def typed(message: Message, state: FSMContext, **data: Any) -> None:
-    """Typed text in the dialogue: an answer, or back / cancel in words."""
+async def typed(message: Message, state: FSMContext, **data: Any) -> SendMessage | None:
+    """Typed text in the dialogue: an answer, back / cancel in words, or another question.
+
+    Text that is not an answer to the question asked but one the knowledge base answers with
+    confidence ("送外卖的怎么交？") is that question: it is answered and the dialogue left,
+    instead of a re-prompt that would keep the resident in it until they find the word to
+    cancel. A question about their own money is what the dialogue is for: re-prompted.
+    """
     chat = Chat.of(state, data)
     text = message.text or ""
     word = read.normal(text)
     if word in read.CANCEL_WORDS:
         await _cancel(chat, message)
-        return
+        return None
     if word in read.BACK_WORDS:
         await _back(chat, message)
-        return
+        return None
     answers = await chat.answers()
     if answers is None:
         await _stale(chat, message)
-        return
+        return None
     field = answers.missing()
     try:
         value = _read(field, text, answers, chat.month)
     except read.BadInputError as error:
+        answerer: Answerer | None = data.get("answerer")
+        reply = None if answerer is None else answerer.ask(text[:MAX_QUESTION])
+        if isinstance(reply, Answered) and reply.entry.route != "estimate":
+            return await _leave_for_answer(chat, message, reply)
         await _reprompt(chat, message, error)
-        return
+        return None
     assert field is not None
     await _ask_next(chat, message, answers.answered(field, value))
+    return None
+
+
+async def _leave_for_answer(chat: Chat, message: Message, reply: Answered) -> SendMessage:
+    await chat.state.set_state(None)
+    await chat.save(None)
+    await chat.records.question_answered(chat.user.chat_id, reply.entry.id, reply.confidence)
+    answer = entry_answer(reply.entry, chat.language)
+    return message.answer(f"{answer}\n\n{chat.text('left_for_question')}")
 
 
 def _read(field: str | None, text: str, answers: Answers, month: YearMonth) -> object:

@@ -17,6 +17,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.methods import SendMessage
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
+from bot.faq_answer import MAX_QUESTION, entry_answer
 from bot.filters import Data, HasText, TextMatches
 from bot.pending import PendingQuestions as Pending
 from bot.routers.estimate import begin_estimate
@@ -27,8 +28,6 @@ from faq import Abstained, Answerer
 HAND_OFF = "handoff"
 #: Typed requests for a person (besides the button).
 HAND_OFF_WORDS = frozenset({"转人工", "人工", "人工服务", "找人工", "工作人员"})
-#: Longest question kept for staff; Telegram allows 4096 characters in a message.
-MAX_QUESTION = 1000
 
 
 def hand_off_keyboard(language: str) -> InlineKeyboardMarkup:
@@ -90,10 +89,7 @@ async def question(
         handler_data = {**data, "chat_user": chat_user, "language": language, "records": records}
         await begin_estimate(message, state, handler_data)
         return None
-    answer = reply.entry.answer
-    if language == "en":
-        answer = f"{answer}\n\n{COMMON(language, 'faq_in_chinese')}"
-    return message.answer(answer)
+    return message.answer(entry_answer(reply.entry, language))
 
 
 async def not_text(message: Message, language: str) -> SendMessage:

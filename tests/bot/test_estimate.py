@@ -211,6 +211,33 @@ async def test_back_and_cancel(chat: BotHarness, engine: AsyncEngine) -> None:
     assert await estimates(engine) == []
 
 
+async def test_another_question_in_the_dialogue_is_answered_and_leaves_it(
+    chat: BotHarness, engine: AsyncEngine
+) -> None:
+    """A resident who asks something else mid-dialogue gets the answer, not a re-prompt that
+    keeps them in the dialogue until they find the word to cancel."""
+    await chat.consented(CHAT)
+    await chat.say(CHAT, "/estimate")
+    await chat.say(CHAT, "1975-03")
+    [answer] = await chat.say(CHAT, "送外卖的怎么交养老保险")  # where a button is asked for
+    assert "已退出" in answer
+    assert "男性还是女性" not in answer
+    assert "请点下面的按钮" not in answer
+    kinds = [kind for kind, _ in await events(engine)]
+    assert kinds.count("question_answered") == 1
+    # Out of the dialogue: the next text is a question again, not an answer to it.
+    [again] = await chat.say(CHAT, "1975-03")
+    assert "男性还是女性" not in again
+    # Something the knowledge base cannot place is still a bad answer: the question again.
+    await chat.say(CHAT, "/estimate")
+    [reprompt] = await chat.say(CHAT, "七五年三月")
+    assert "没看懂这个出生年月" in reprompt
+    # A question about one's own money is what the dialogue is for: it stays.
+    [stays] = await chat.say(CHAT, "我以后能领多少钱")
+    assert "出生年月" in stays
+    assert "已退出" not in stays
+
+
 async def test_buttons_of_earlier_messages_do_not_answer_the_current_question(
     chat: BotHarness,
 ) -> None:
