@@ -81,18 +81,18 @@ class ChatCache:
         )
         await self._stores.add((self.key(chat_id), value))
 
-    def lifetime(self) -> int:
+    def _lifetime(self) -> int:
         """Seconds for a new entry: from three quarters of the TTL to all of it, at random."""
         return random.randint(self._shortest, self._ttl)  # noqa: S311 (spreading, not secrecy)
 
     async def _store_many(self, entries: Sequence[tuple[str, str]]) -> None:
         if len(entries) == 1:
             key, value = entries[0]
-            await self._redis.set(key, value, ex=self.lifetime())
+            await self._redis.set(key, value, ex=self._lifetime())
             return
         async with self._redis.pipeline(transaction=False) as pipe:
             for key, value in entries:
-                pipe.set(key, value, ex=self.lifetime())
+                pipe.set(key, value, ex=self._lifetime())
             await pipe.execute()
 
     async def forget(self, chat_id: int) -> None:

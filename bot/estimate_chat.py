@@ -61,6 +61,11 @@ class Chat:
     async def save(self, answers: Answers | None) -> None:
         await self.state.update_data({DATA_KEY: None if answers is None else answers.dump()})
 
+    async def leave(self) -> None:
+        """Out of the dialogue, its answers forgotten: typed text is a question again."""
+        await self.state.set_state(None)
+        await self.save(None)
+
     async def show(self, event: Event, text: str, markup: InlineKeyboardMarkup | None) -> None:
         """Edit the message whose button was pressed; send a new one for typed input."""
         if isinstance(event, CallbackQuery) and isinstance(event.message, Message):

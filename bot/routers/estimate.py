@@ -164,8 +164,7 @@ async def typed(message: Message, state: FSMContext, **data: Any) -> SendMessage
 
 
 async def _leave_for_answer(chat: Chat, message: Message, reply: Answered) -> SendMessage:
-    await chat.state.set_state(None)
-    await chat.save(None)
+    await chat.leave()
     await chat.records.question_answered(chat.user.chat_id, reply.entry.id, reply.confidence)
     answer = entry_answer(reply.entry, chat.language)
     return message.answer(f"{answer}\n\n{chat.text('left_for_question')}")
@@ -253,8 +252,7 @@ async def _back(chat: Chat, event: Event) -> None:
 
 
 async def _cancel(chat: Chat, event: Event) -> None:
-    await chat.state.set_state(None)
-    await chat.save(None)
+    await chat.leave()
     await chat.show(event, chat.text("cancelled"), None)
 
 
