@@ -123,6 +123,12 @@ COMMON = Texts(
             "I'm not sure about this one and would rather not guess. Call the 12333 hotline, or "
             "press the button below and a staff member will contact you.",
         ),
+        "not_covered": (
+            "关于{subject}的具体问题，我这里没有可靠的答案，怕说错耽误您。您可以{where}，"
+            "或点下面的按钮，请工作人员联系您。",
+            "I have no reliable answers about {subject} and would rather not guess. Please "
+            "{where}, or press the button below and a staff member will contact you.",
+        ),
         "other_province": (
             "各地政策不完全一样，外省的具体规定我这里没有。请拨打 12333（可转当地）咨询，"
             "或点下面的按钮，请工作人员联系您。",

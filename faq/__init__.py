@@ -2,6 +2,7 @@
 
 from faq.answer import Abstained, Answered, Answerer, Reply
 from faq.knowledge import Entry, KnowledgeBaseError, load_entries
+from faq.not_covered import Topic, load_topics
 from faq.stop import is_stop
 from faq.text import prepare
 
@@ -12,7 +13,9 @@ __all__ = [
     "Entry",
     "KnowledgeBaseError",
     "Reply",
+    "Topic",
     "is_stop",
     "load_entries",
+    "load_topics",
     "prepare",
 ]

@@ -10,7 +10,10 @@ the question to outreach staff. Two more rules keep answers honest:
 - a question that names another province (or one of its big cities) gets no province-dependent
   answer: our entries give the national rule, which may not hold there;
 - a question about a subject we never answer (weather, loans, taxes, medical advice, commercial
-  insurance, another resident's affairs: OFF_TOPIC) is abstained on, whatever words it shares.
+  insurance, another resident's affairs: OFF_TOPIC) is abstained on, whatever words it shares;
+- a question closest to a subject next to ours that we do not answer (`faq.not_covered`: the
+  social security card, unemployment benefit, reimbursement rates ...) is told so, with where
+  to ask instead.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from typing import Any
 
 from faq.bm25 import BM25Index
 from faq.knowledge import Entry, load_entries
+from faq.not_covered import Topic, load_topics
 from faq.text import normalise, normalised_terms, prepare, terms
 
 #: Used when no calibration file is shipped.
@@ -40,6 +44,15 @@ NOT_SURE_EN = (
 OTHER_PROVINCE = (
     "各地政策不完全一样，外省的具体规定我这里没有。请拨打 12333（可转当地）咨询，"
     "或者回复“转人工”，我们请工作人员联系您。"
+)
+
+NOT_COVERED = (
+    "关于{subject}的具体问题，我这里没有可靠的答案，怕说错耽误您。您可以{where}，"
+    "或者回复“转人工”，我们请工作人员联系您。"
+)
+NOT_COVERED_EN = (
+    "I have no reliable answers about {subject} and would rather not guess. Please {where}, "
+    "or reply 转人工 and a staff member will contact you."
 )
 
 VAGUE = (
@@ -148,8 +161,10 @@ class Abstained:
     answer: str
     answer_en: str
     confidence: float
-    reason: str  # "low_confidence" | "vague" | "off_topic" | "other_province" | "empty"
+    #: "low_confidence" | "vague" | "off_topic" | "not_covered" | "other_province" | "empty"
+    reason: str
     nearest: str | None = None  # the best entry's id, for staff handling the hand-off
+    topic: Topic | None = None  # the subject we do not answer (reason "not_covered")
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -158,6 +173,7 @@ class Abstained:
             "answer_en": self.answer_en,
             "confidence": round(self.confidence, 3),
             "reason": self.reason,
+            **({"subject": self.topic.id} if self.topic else {}),
         }
 
 
@@ -183,45 +199,56 @@ class Answerer:
         self,
         entries: tuple[Entry, ...] | None = None,
         *,
+        topics: tuple[Topic, ...] | None = None,
         threshold: float | None = None,
         province: str | None = None,
     ) -> None:
         prepare()
         self.entries = entries if entries is not None else load_entries()
+        self.topics = topics if topics is not None else load_topics()
         self.threshold = shipped_threshold() if threshold is None else threshold
         self.province = province
         # One document per entry: its question and every phrasing together. Whole entries
         # ranked the right one first for 78% of our questions, against 63% when each phrasing
         # was a document of its own (residents mix the words of several phrasings).
+        # The subjects we do not answer are documents too, after the entries: ranked the same
+        # way, so a question is not covered when its words are closer to one of them.
         docs = [
             [t for text in (entry.question, *entry.phrasings) for t in terms(text)]
             for entry in self.entries
-        ]
+        ] + [[t for text in topic.phrasings for t in terms(text)] for topic in self.topics]
         self.index = BM25Index(docs)
 
-    def score(self, question: str) -> tuple[Entry | None, float]:
-        """The best entry for `question` and the confidence in it (0..1)."""
+    def score(self, question: str) -> tuple[Entry | Topic | None, float]:
+        """The best entry (or subject we do not answer) for `question`, and the confidence in
+        it (0..1)."""
         return self._score(_query(normalise(question)))
 
-    def _score(self, query: list[str]) -> tuple[Entry | None, float]:
+    def _score(self, query: list[str]) -> tuple[Entry | Topic | None, float]:
         hits = self.index.search(query, limit=1)
         if not hits:
             return None, 0.0
-        best = hits[0]
-        return self.entries[best.entry], self.index.coverage(query, best.entry)
+        best = hits[0].entry
+        n = len(self.entries)
+        found = self.entries[best] if best < n else self.topics[best - n]
+        return found, self.index.coverage(query, best)
 
     def ask(self, question: str) -> Reply:
         if not question.strip():
             return Abstained(NOT_SURE, NOT_SURE_EN, 0.0, "empty")
         text = normalise(question)  # once: the checks below all read the normalised text
         query = _query(text)
-        entry, confidence = self._score(query)
+        best, confidence = self._score(query)
+        topic = best if isinstance(best, Topic) else None
+        entry = best if isinstance(best, Entry) else None
         if self.index.information(query) < MIN_INFORMATION * self.index.unseen_idf:
             return Abstained(VAGUE, VAGUE_EN, confidence, "vague", entry.id if entry else None)
         if _off_topic(text):
             return Abstained(
                 NOT_SURE, NOT_SURE_EN, confidence, "off_topic", entry.id if entry else None
             )
+        if topic is not None:
+            return not_covered(topic, confidence)
         if entry is None or confidence < self.threshold:
             return Abstained(
                 NOT_SURE,
@@ -250,6 +277,18 @@ class Answerer:
             return False
         named = {p for p in PROVINCES if p in text} | {p for c, p in CITIES.items() if c in text}
         return any(not (self.province and p in self.province) for p in named)
+
+
+def not_covered(topic: Topic, confidence: float) -> Abstained:
+    """The honest reply to a question on a subject we do not answer: what it is about, where to
+    ask instead, and the offer of staff."""
+    return Abstained(
+        NOT_COVERED.format(subject=topic.subject, where=topic.where("zh")),
+        NOT_COVERED_EN.format(subject=topic.subject_en, where=topic.where("en")),
+        confidence,
+        "not_covered",
+        topic=topic,
+    )
 
 
 def _query(text: str) -> list[str]:

@@ -24,6 +24,7 @@ import yaml
 from core import today
 from faq.answer import Answerer, calibration_path
 from faq.knowledge import KnowledgeBaseError
+from faq.not_covered import Topic
 
 SPLITS = ("tuning", "held_out")
 #: The calibrated threshold keeps at most this share of wrong confident answers (wrong entry, or
@@ -97,7 +98,9 @@ class Row:
     question: Question
     best: str | None  # the best-ranked entry's id
     confidence: float
-    withheld: bool  # abstained on whatever the confidence (off topic, another province's rules)
+    #: abstained on whatever the confidence (off topic, a subject we do not answer, another
+    #: province's rules)
+    withheld: bool
 
     def answered(self, threshold: float) -> bool:
         return self.best is not None and not self.withheld and self.confidence >= threshold
@@ -111,11 +114,12 @@ def scored(answerer: Answerer, questions: list[Question]) -> Scored:
     withholds that entry's answer from it (as `Answerer.ask` does)."""
     out = []
     for q in questions:
-        entry, confidence = answerer.score(q.text)
+        best, confidence = answerer.score(q.text)
         withheld = answerer.off_topic(q.text) or (
-            entry is not None and answerer.withheld(entry, q.text)
+            # a subject we do not answer is abstained on whatever the confidence
+            isinstance(best, Topic) or (best is not None and answerer.withheld(best, q.text))
         )
-        out.append(Row(q, entry.id if entry else None, confidence, withheld))
+        out.append(Row(q, best.id if best else None, confidence, withheld))
     return out
 
 

@@ -47,20 +47,26 @@ def default_path() -> Path:
 
 def load_entries(path: Path | None = None) -> tuple[Entry, ...]:
     """Every entry of the file (the shipped one by default), checked."""
-    source = path or default_path()
+    data = read_list(path or default_path(), "知识库", "knowledge base")
+    entries = tuple(_entry(item, n) for n, item in enumerate(data, start=1))
+    _check_unique(entries)
+    return entries
+
+
+def read_list(source: Path, name: str, name_en: str) -> list[Any]:
+    """The non-empty YAML list in `source`; a file that cannot be read or holds anything else
+    is refused, naming it (`name`, `name_en`: what the file is, for the message)."""
     try:
         data = yaml.safe_load(source.read_text("utf-8"))
     except (OSError, yaml.YAMLError) as err:
         raise KnowledgeBaseError(
-            f"无法读取知识库 {source}：{err}", f"cannot read knowledge base {source}: {err}"
+            f"无法读取{name} {source}：{err}", f"cannot read {name_en} {source}: {err}"
         ) from err
     if not isinstance(data, list) or not data:
         raise KnowledgeBaseError(
-            f"知识库 {source} 应是一个非空列表", f"knowledge base {source} must be a non-empty list"
+            f"{name} {source} 应是一个非空列表", f"{name_en} {source} must be a non-empty list"
         )
-    entries = tuple(_entry(item, n) for n, item in enumerate(data, start=1))
-    _check_unique(entries)
-    return entries
+    return data
 
 
 def _entry(item: Any, n: int) -> Entry:

@@ -82,14 +82,24 @@ async def question(
         if reply.reason == "vague":  # "你好", "医保": ask for more, nothing to pass on yet
             return message.answer(COMMON(language, "vague"))
         await pending.keep(chat_user.chat_id, text)
-        key = "other_province" if reply.reason == "other_province" else "not_sure"
-        return message.answer(COMMON(language, key), reply_markup=hand_off_keyboard(language))
+        return message.answer(
+            _abstention(reply, language), reply_markup=hand_off_keyboard(language)
+        )
     await records.question_answered(chat_user.chat_id, reply.entry.id, reply.confidence)
     if reply.entry.route == "estimate":
         handler_data = {**data, "chat_user": chat_user, "language": language, "records": records}
         await begin_estimate(message, state, handler_data)
         return None
     return message.answer(entry_answer(reply.entry, language))
+
+
+def _abstention(reply: Abstained, language: str) -> str:
+    """Why we do not answer, and where else to ask: a subject we do not cover says which and
+    where; another province's rules go to 12333; anything else is an honest "not sure"."""
+    if reply.topic is not None:
+        subject = reply.topic.subject_en if language == "en" else reply.topic.subject
+        return COMMON(language, "not_covered", subject=subject, where=reply.topic.where(language))
+    return COMMON(language, "other_province" if reply.reason == "other_province" else "not_sure")
 
 
 async def not_text(message: Message, language: str) -> SendMessage:

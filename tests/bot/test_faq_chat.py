@@ -74,6 +74,24 @@ async def test_an_unknown_question_abstains_and_the_button_hands_it_to_staff(
     assert len(await list_questions(engine)) == 1
 
 
+async def test_a_subject_we_do_not_cover_says_where_to_ask_and_can_go_to_staff(
+    chat: BotHarness, engine: AsyncEngine
+) -> None:
+    """Unemployment benefit is next to our subjects but not ours: the reply names it, sends the
+    resident to 12333, and the button still passes the question to staff."""
+    await chat.consented(CHAT)
+    question = "被公司辞退了，失业金能领几个月"
+    [reply] = await chat.say(CHAT, question)
+    assert reply.startswith("关于失业保险的具体问题")
+    assert "12333" in reply
+    [handed] = await chat.press(CHAT, "handoff")
+    assert "已转给工作人员" in handed
+    assert [q.text for q in await list_questions(engine)] == [question]
+    await chat.consented(CHAT + 1, "en")
+    [english] = await chat.say(CHAT + 1, question)
+    assert english.startswith("I have no reliable answers about unemployment insurance")
+
+
 async def test_typing_for_a_person_hands_off_the_last_unanswered_question(
     chat: BotHarness, engine: AsyncEngine
 ) -> None:

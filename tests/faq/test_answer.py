@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from faq import Abstained, Answered, Answerer, KnowledgeBaseError, load_entries
+from faq import Abstained, Answered, Answerer, KnowledgeBaseError, load_entries, load_topics
 
 KB = """
 - id: flexible-join
@@ -36,12 +37,26 @@ KB = """
   route: estimate
 """
 
+TOPICS = """
+- id: unemployment-insurance
+  subject: ["失业保险", "unemployment insurance"]
+  ask: "12333"
+  phrasings: [失业金怎么领, 被辞退了能领失业保险金吗, 失业保险交几年能领]
+- id: medical-reimbursement
+  subject: ["医保报销的比例和范围", "what medical insurance reimburses"]
+  ask: "12393"
+  phrasings: [住院能报销多少, 这个药医保能报吗]
+"""
+
 
 @pytest.fixture
 def answerer(tmp_path: Path) -> Answerer:
-    path = tmp_path / "kb.yaml"
+    path, topics = tmp_path / "kb.yaml", tmp_path / "topics.yaml"
     path.write_text(KB, "utf-8")
-    return Answerer(load_entries(path), threshold=0.5, province="云南省")
+    topics.write_text(TOPICS, "utf-8")
+    return Answerer(
+        load_entries(path), topics=load_topics(topics), threshold=0.5, province="云南省"
+    )
 
 
 def test_a_misspelt_colloquial_question_finds_its_entry(answerer: Answerer) -> None:
@@ -80,32 +95,62 @@ def test_another_provinces_rules_are_not_guessed(answerer: Answerer) -> None:
     assert isinstance(answerer.ask("在昆明送外卖的养老保险怎么交"), Answered)
 
 
-@pytest.mark.parametrize(
-    ("change", "message"),
-    [
-        (lambda kb: kb.replace("id: lapse-years-kept", "id: flexible-join"), "duplicate entry"),
-        (
-            lambda kb: kb.replace("停交三年以前的钱没了吗", "跑滴滴的司机能交社保吗"),
-            "belongs to both",
-        ),
-        (lambda kb: kb.replace("route: estimate", "route: guess"), "unknown route"),
-        (
-            lambda kb: kb.replace(
-                "last_checked: 2026-12-04\n  varies_by_province: false\n  route",
-                "varies_by_province: false\n  route",
-            ),
-            "last_checked",
-        ),
-        (lambda kb: kb.replace("算。断缴前", "算。" * 120 + "断缴前"), "longer than"),
-        (lambda kb: kb.replace("id: my-pension-amount", "id: My Pension"), "bad id"),
-    ],
-)
-def test_a_broken_knowledge_base_is_refused_naming_the_entry(
-    tmp_path: Path, change: object, message: str
+def test_a_subject_we_do_not_cover_is_named_with_where_to_ask(answerer: Answerer) -> None:
+    """A question closest to a subject we do not answer is abstained on whatever it shares with
+    an entry (失业 and 保险 here), saying which subject and where to ask instead."""
+    reply = answerer.ask("俺被厂里辞退了，失业金能领几个月")
+    assert isinstance(reply, Abstained)
+    assert reply.reason == "not_covered"
+    assert reply.topic is not None
+    assert reply.topic.id == "unemployment-insurance"
+    assert "失业保险" in reply.answer
+    assert "12333" in reply.answer
+    assert "unemployment insurance" in reply.answer_en
+    assert reply.as_dict()["subject"] == "unemployment-insurance"
+    medical = answerer.ask("住院的钱医保能报销百分之几")
+    assert isinstance(medical, Abstained)
+    assert "12393" in medical.answer
+    # The entries' own questions still find their entries.
+    assert isinstance(answerer.ask("跑滴滴的司机养老保险怎么交"), Answered)
+
+
+#: A broken file of either kind, each as (file, loader, text replaced, replacement, reason).
+BROKEN = [
+    (KB, load_entries, "id: lapse-years-kept", "id: flexible-join", "duplicate entry"),
+    (KB, load_entries, "停交三年以前的钱没了吗", "跑滴滴的司机能交社保吗", "belongs to both"),
+    (KB, load_entries, "route: estimate", "route: guess", "unknown route"),
+    (
+        KB,
+        load_entries,
+        "last_checked: 2026-12-04\n  varies_by_province: false\n  route",
+        "varies_by_province: false\n  route",
+        "last_checked",
+    ),
+    (KB, load_entries, "算。断缴前", "算。" * 120 + "断缴前", "longer than"),
+    (KB, load_entries, "id: my-pension-amount", "id: My Pension", "bad id"),
+    (TOPICS, load_topics, 'ask: "12393"', 'ask: "110"', "bad ask"),
+    (TOPICS, load_topics, '"失业保险", "unemployment insurance"', '"失业保险"', "bad subject"),
+    (TOPICS, load_topics, "[住院能报销多少, 这个药医保能报吗]", "[]", "bad phrasings"),
+    (TOPICS, load_topics, "id: medical-reimbursement", "id: unemployment-insurance", "duplicate"),
+    (TOPICS, load_topics, "id: medical-reimbursement", "id: Medical", "bad id"),
+]
+
+
+@pytest.mark.parametrize(("source", "loader", "old", "new", "message"), BROKEN)
+def test_a_broken_file_is_refused_naming_the_item(
+    tmp_path: Path,
+    source: str,
+    loader: Callable[[Path], object],
+    old: str,
+    new: str,
+    message: str,
 ) -> None:
-    path = tmp_path / "kb.yaml"
-    path.write_text(change(KB), "utf-8")  # type: ignore[operator]
+    """A malformed entry or not-covered subject stops loading, with the item and the reason in
+    both languages."""
+    assert old in source  # the case breaks something
+    path = tmp_path / "broken.yaml"
+    path.write_text(source.replace(old, new), "utf-8")
     with pytest.raises(KnowledgeBaseError) as err:
-        load_entries(path)
+        loader(path)
     assert message in err.value.en
     assert err.value.zh

@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cli import app
-from faq import Abstained, Answered, Answerer, load_entries
+from faq import Abstained, Answered, Answerer, load_entries, load_topics
 from faq.answer import MIN_INFORMATION, OFF_TOPIC, shipped_threshold
 from faq.evaluate import choose_threshold, figures, load_questions, scored
 from faq.lexicon import main as lexicon_main
@@ -45,18 +45,29 @@ def test_the_question_set_is_apart_from_the_knowledge_base() -> None:
     assert len([q for q in questions if not q.entry and q.split == "held_out"]) >= 20
 
 
+def test_the_subjects_we_do_not_cover_are_apart_from_entries_and_questions() -> None:
+    """A not-covered subject's phrasing may be neither an entry's text (it would take that
+    entry's questions away) nor one of our evaluation questions (it would be scored on itself)."""
+    entries = {normalise(t) for e in load_entries() for t in (e.question, *e.phrasings)}
+    questions = {normalise(q.text) for q in load_questions()}
+    phrasings = [normalise(p) for t in load_topics() for p in t.phrasings]
+    assert len(load_topics()) >= 10
+    assert not [p for p in phrasings if p in entries or p in questions]
+    assert not {t.id for t in load_topics()} & {e.id for e in load_entries()}
+
+
 def test_held_out_figures_keep_the_promises(answerer: Answerer) -> None:
-    """The issue's promises on the held-out part (measured 2026-12-05: top-1 0.909, out-of-scope
-    abstention 0.969, wrong confident answers 0.022, answered rightly 0.406), so that a change to
-    the knowledge base, the terms or the threshold cannot make answers worse unnoticed; and a
-    floor under the right answers, so that a threshold that abstains on nearly everything cannot
-    keep them by saying nothing."""
+    """The issue's promises on the held-out part (the fresh one of 2026-12-06, measured: top-1
+    0.922, out-of-scope abstention 0.955, wrong confident answers 0.026, answered rightly 0.444),
+    so that a change to the knowledge base, the terms or the threshold cannot make answers worse
+    unnoticed; and a floor under the right answers, so that a threshold that abstains on nearly
+    everything cannot keep them by saying nothing (0.329 before the not-covered subjects)."""
     held_out = [q for q in load_questions() if q.split == "held_out"]
     got = figures(scored(answerer, held_out), answerer.threshold).as_dict()
     assert got["top1_accuracy"] >= 0.90, got
     assert got["out_of_scope_abstention"] >= 0.95, got
     assert got["wrong_confident"] <= 0.03, got
-    assert got["answered_right"] >= 0.35, got
+    assert got["answered_right"] >= 0.40, got
 
 
 def test_no_off_topic_word_is_in_the_knowledge_base() -> None:
@@ -97,9 +108,10 @@ def test_greetings_and_single_words_are_too_vague_to_answer(answerer: Answerer) 
         assert reply.reason == "vague", text
     # A real question, however short, still carries enough to be answered.
     assert isinstance(answerer.ask("断缴了还能补吗"), Answered)
-    # And no question of our set is that short (the floor costs no right answer).
+    # And no question of our set is that short (the floor costs no right answer): the tersest
+    # of the fresh held-out part ("short" questions of 5-12 characters) carries 1.9 times it.
     least = min(answerer.index.information(terms(q.text)) for q in load_questions() if q.entry)
-    assert least > 2 * MIN_INFORMATION * answerer.index.unseen_idf
+    assert least > 1.5 * MIN_INFORMATION * answerer.index.unseen_idf
 
 
 def test_a_named_place_does_not_lower_the_confidence_of_a_question() -> None:
