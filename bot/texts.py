@@ -56,9 +56,10 @@ COMMON = Texts(
         "decline": ("不同意", "Decline"),
         "switch_language": ("English", "中文"),
         "consented": (
-            "谢谢！您可以直接打字提问，例如“灵活就业怎么交养老保险”。\n"
+            "谢谢！您可以直接打字提问，例如“送外卖的怎么交养老保险”。\n"
             "/estimate 估算养老金　/link 绑定本人信息　/stop 退订　/help 帮助",
-            "Thank you! Type a question, for example “how do gig workers pay into the pension?”.\n"
+            "Thank you! Type a question, for example “how do delivery riders pay into the "
+            "pension?”.\n"
             "/estimate pension estimate · /link link your ledger record · /stop unsubscribe · "
             "/help help",
         ),
@@ -75,13 +76,14 @@ COMMON = Texts(
         ),
         "help": (
             "使用方法：\n"
-            "· 直接打字提问，例如“断缴了三年还能补吗”\n"
+            "· 直接打字提问，例如“断缴了三年，以前交的还算吗”\n"
             "· /estimate 估算退休后每月养老金\n"
             "· /link 用身份证后6位和手机号绑定本人信息，估算会自动填好\n"
             "· /language 切换语言　/stop 退订\n"
             "答不上来的问题，可以转给工作人员，也可拨打 12333 人社服务热线。",
             "How to use:\n"
-            "· type a question, e.g. “I stopped paying three years ago, can I catch up?”\n"
+            "· type a question, e.g. “I stopped paying three years ago, does what I paid "
+            "still count?”\n"
             "· /estimate your monthly pension after retirement\n"
             "· /link your ledger record (last 6 characters of your ID and your phone), so the "
             "estimate is prefilled\n"
@@ -138,10 +140,11 @@ COMMON = Texts(
         ),
         "vague": (
             "您好！请把问题说得具体些，我好准确回答。比如：\n"
-            "· 灵活就业怎么交养老保险\n· 断缴了三年还能补吗\n· 我以后能领多少钱\n"
+            "· 送外卖的怎么交养老保险\n· 断缴了三年，以前交的还算吗\n· 我以后能领多少钱\n"
             "发送 /help 查看全部功能。",
             "Hello! Please tell me a little more so I can answer precisely, for example:\n"
-            "· how do gig workers pay into the pension?\n· can I make up three missed years?\n"
+            "· how do delivery riders pay into the pension?\n"
+            "· does what I paid before a three-year gap still count?\n"
             "· how much will I get?\nSend /help for everything I can do.",
         ),
         "hand_off_button": ("请工作人员联系我", "Ask a staff member"),

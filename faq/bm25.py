@@ -61,6 +61,19 @@ class BM25Index:
         ranked = sorted(range(len(scores)), key=scores.__getitem__, reverse=True)
         return [Hit(i, scores[i]) for i in ranked[:limit] if scores[i] > 0.0]
 
+    def best_two(self, query: Sequence[str]) -> tuple[Hit, float] | None:
+        """The best entry for `query` (as `search(query, limit=1)` finds it) and the score of
+        the runner-up (0.0 if there is none): how clearly the best one won."""
+        known = self.rows.get
+        rows = [row for row in map(known, dict.fromkeys(query)) if row is not None]
+        if not rows:
+            return None
+        scores: list[float] = list(map(sum, zip(*rows, strict=True)))
+        best = max(scores)
+        index = scores.index(best)
+        scores[index] = 0.0
+        return Hit(index, best), max(scores)
+
     def information(self, query: Sequence[str]) -> float:
         """How much a question says: the IDF weight of its words and pairs (an unknown term
         weighs as much as the rarest known one)."""

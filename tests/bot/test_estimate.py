@@ -304,7 +304,7 @@ async def test_a_question_about_ones_own_money_starts_the_dialogue(
     chat: BotHarness, engine: AsyncEngine
 ) -> None:
     await chat.consented(CHAT)
-    for question in ("我以后能领多少钱", "帮我算算养老金", "我退休能拿多少"):
+    for question in ("我以后能领多少钱", "帮我算算养老金", "退休后我一个月能领多少"):
         [asked] = await chat.say(CHAT, question)
         assert "出生年月" in asked
         assert "元" not in asked  # no canned amount

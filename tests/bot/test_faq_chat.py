@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 
 from redis.asyncio import Redis
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.pending import PendingQuestions, Taken
+from bot.texts import COMMON
 from campaigns import list_questions
 from campaigns.model import EVENTS
 from faq import Answered
+from faq.answer import VAGUE
 from tests.bot.harness import BotHarness, answerer
 from tests.campaigns.residents import add_residents, resident
 
@@ -42,6 +45,26 @@ async def test_a_known_question_gets_the_entry_answer_and_an_event(
     assert data["channel"] == "telegram"
     assert data["entry"] == expected.entry.id
     assert GIG_WORKER not in json.dumps(data, ensure_ascii=False)  # no question text in events
+
+
+def test_every_question_the_bot_suggests_is_answered() -> None:
+    """The examples the bot offers (after consent, in /help, and when a message is too vague)
+    are answered with confidence, each by its entry: a suggestion that got "not sure" would
+    teach residents the bot knows nothing."""
+    shown = " ".join(COMMON("zh", key) for key in ("consented", "help", "vague")) + VAGUE
+    quoted = set(re.findall(r"“([^”]+)”", shown))
+    listed = {line[2:] for line in shown.splitlines() if line.startswith("· ")}
+    suggested = {
+        "送外卖的怎么交养老保险": "rider-pension",
+        "断缴了三年，以前交的还算吗": "lapse-years-kept",
+        "我以后能领多少钱": "my-pension-amount",
+    }
+    assert quoted == set(suggested)
+    assert set(suggested) <= listed
+    for question, entry in suggested.items():
+        reply = answerer().ask(question)
+        assert isinstance(reply, Answered), (question, reply)
+        assert reply.entry.id == entry
 
 
 async def test_english_chats_get_the_chinese_answer_with_a_note(chat: BotHarness) -> None:

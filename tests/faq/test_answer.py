@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from faq import Abstained, Answered, Answerer, KnowledgeBaseError, load_entries, load_topics
+from faq.evaluate import within
 
 KB = """
 - id: flexible-join
@@ -154,3 +155,11 @@ def test_a_broken_file_is_refused_naming_the_item(
         loader(path)
     assert message in err.value.en
     assert err.value.zh
+
+
+def test_the_threshold_margin_grows_as_the_tuning_part_shrinks() -> None:
+    """The share a tuning part may show stays under the promise by three standard errors: less
+    room for a small part, more for a large one, never the promise itself."""
+    small, large = within(0.03, 192), within(0.03, 775)
+    assert 0.008 < small < large < 0.03
+    assert large + 3 * (large * (1 - large) / 775) ** 0.5 <= 0.03 + 1e-9

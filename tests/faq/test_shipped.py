@@ -10,8 +10,8 @@ from typer.testing import CliRunner
 
 from cli import app
 from faq import Abstained, Answered, Answerer, load_entries, load_topics
-from faq.answer import MIN_INFORMATION, OFF_TOPIC, shipped_threshold
-from faq.evaluate import choose_threshold, figures, load_questions, scored
+from faq.answer import MIN_INFORMATION, OFF_TOPIC, shipped_confidence, shipped_threshold
+from faq.evaluate import calibrate, figures, load_questions, scored
 from faq.lexicon import main as lexicon_main
 from faq.text import normalise, terms
 
@@ -57,17 +57,18 @@ def test_the_subjects_we_do_not_cover_are_apart_from_entries_and_questions() -> 
 
 
 def test_held_out_figures_keep_the_promises(answerer: Answerer) -> None:
-    """The issue's promises on the held-out part (the fresh one of 2026-12-06, measured: top-1
-    0.922, out-of-scope abstention 0.955, wrong confident answers 0.026, answered rightly 0.444),
-    so that a change to the knowledge base, the terms or the threshold cannot make answers worse
-    unnoticed; and a floor under the right answers, so that a threshold that abstains on nearly
-    everything cannot keep them by saying nothing (0.329 before the not-covered subjects)."""
+    """The issue's promises on the held-out part (the second fresh set of 2026-12-06, measured:
+    top-1 0.918, out-of-scope abstention 0.952, wrong confident answers 0.023, answered rightly
+    0.679), so that a change to the knowledge base, the terms or the calibration cannot make
+    answers worse unnoticed; and a floor under the right answers, so that a threshold that
+    abstains on nearly everything cannot keep them by saying nothing (0.350 with coverage alone
+    and no not-covered subjects)."""
     held_out = [q for q in load_questions() if q.split == "held_out"]
     got = figures(scored(answerer, held_out), answerer.threshold).as_dict()
     assert got["top1_accuracy"] >= 0.90, got
     assert got["out_of_scope_abstention"] >= 0.95, got
     assert got["wrong_confident"] <= 0.03, got
-    assert got["answered_right"] >= 0.40, got
+    assert got["answered_right"] >= 0.60, got
 
 
 def test_no_off_topic_word_is_in_the_knowledge_base() -> None:
@@ -76,9 +77,13 @@ def test_no_off_topic_word_is_in_the_knowledge_base() -> None:
     assert not [w for w in OFF_TOPIC if any(w in t for t in texts)]
 
 
-def test_the_shipped_threshold_is_the_one_chosen_on_the_tuning_split(answerer: Answerer) -> None:
+def test_the_shipped_calibration_is_the_one_fitted_on_the_tuning_split(answerer: Answerer) -> None:
+    """The shipped confidence model and threshold are what `--calibrate` gets from the tuning
+    split, so an edit of the knowledge base or the questions cannot leave them stale."""
     tuning = [q for q in load_questions() if q.split == "tuning"]
-    assert shipped_threshold() == choose_threshold(scored(answerer, tuning))
+    assert calibrate(answerer, tuning) == (shipped_confidence(), shipped_threshold())
+    assert answerer.confidence == shipped_confidence()
+    assert shipped_confidence().weights is not None
 
 
 def test_outreach_faq_ask_prints_an_answer_or_an_honest_abstention() -> None:
@@ -106,8 +111,11 @@ def test_greetings_and_single_words_are_too_vague_to_answer(answerer: Answerer) 
         reply = answerer.ask(text)
         assert isinstance(reply, Abstained), text
         assert reply.reason == "vague", text
-    # A real question, however short, still carries enough to be answered.
-    assert isinstance(answerer.ask("断缴了还能补吗"), Answered)
+    # A real question, however short, still carries enough to be answered, or (when it could
+    # mean two things, as 断缴了还能补吗: resume, or pay the missed years?) to be judged on
+    # its confidence, not refused as vague.
+    assert isinstance(answerer.ask("医保什么时候交"), Answered)
+    assert getattr(answerer.ask("断缴了还能补吗"), "reason", None) == "low_confidence"
     # And no question of our set is that short (the floor costs no right answer): the tersest
     # of the fresh held-out part ("short" questions of 5-12 characters) carries 1.9 times it.
     least = min(answerer.index.information(terms(q.text)) for q in load_questions() if q.entry)
@@ -125,7 +133,7 @@ def test_a_named_place_does_not_lower_the_confidence_of_a_question() -> None:
         bare = yunnan.ask(question.replace("在云南", "").replace("在昆明", ""))
         assert isinstance(bare, Answered)
         assert (reply.entry.id, reply.confidence) == (bare.entry.id, bare.confidence)
-    for question in ("我在广东打工社保怎么交", "在深圳送外卖的养老保险怎么交"):
+    for question in ("在广州跑滴滴社保怎么交", "在深圳送外卖的养老保险怎么交"):
         reply = yunnan.ask(question)
         assert isinstance(reply, Abstained)
         assert reply.reason == "other_province", question
