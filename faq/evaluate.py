@@ -3,7 +3,8 @@
 `faq/data/questions.yaml` holds residents' questions written apart from the knowledge base: each
 in-scope one names the entry that answers it; out-of-scope ones (weather, loans, medical advice,
 other provinces' details ...) must be abstained on. Each question is in the `tuning` split (the
-threshold is chosen on it) or the `held_out` split (the figures we promise are measured on it).
+confidence model and threshold are fitted on it) or the `held_out` split (the figures we promise
+are measured on it).
 
 `python -m faq.evaluate --calibrate` fits the confidence model (`faq.confidence`) and chooses the
 threshold on the tuning split, and writes faq/data/calibration.json; without the flag it prints
@@ -104,8 +105,8 @@ class Row:
     question: Question
     best: str | None  # the best-ranked entry's id
     confidence: float
-    #: abstained on whatever the confidence (off topic, a subject we do not answer, another
-    #: province's rules)
+    #: abstained on whatever the confidence (too vague, off topic, a subject we do not answer,
+    #: another province's rules)
     withheld: bool
 
     def answered(self, threshold: float) -> bool:
