@@ -7,7 +7,8 @@ campaign's messages to every lapsed or never-enrolled resident (90% delivered), 
 of them, and `--changes` of them start paying: the re-import path (`reconcile_statuses`) turns
 those into attributed conversions. Timed: that reconciliation, the monthly progress report
 (`--repeat` runs: median and slowest), the funnel (total and by township), the masked export
-of the whole ledger and (`--repeat` runs) of its smallest township.
+of the whole ledger and (`--repeat` runs) of its smallest township, and the refresh of the
+conversions gauge that every /metrics scrape runs.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine  # noqa: E402
 from core import create_engine, today, upgrade_to_head  # noqa: E402
 from ledger import import_ledger  # noqa: E402
 from ledger.generator import write_ledger  # noqa: E402
+from ops.refreshers import conversions_refresher  # noqa: E402
 from results import (  # noqa: E402
     Month,
     export_for_ledger,
@@ -105,6 +107,7 @@ async def _run(
     figures["messages"] = messages
     seconds, converted = await _timed(reconcile_statuses(engine, now=datetime.now(UTC)))
     figures["reconcile"] = {"changes": args.changes, "conversions": converted, "seconds": seconds}
+    figures["conversions_gauge_ms"] = await _gauge(engine)
     month = Month(today().year, today().month)
     runs, units = [], 0
     for _ in range(args.repeat):
@@ -122,6 +125,18 @@ async def _run(
     figures["export_csv"] = {"rows": rows, "seconds": seconds}
     figures["export_township_csv"] = await _township_export(engine, workdir, args.repeat)
     return figures
+
+
+async def _gauge(engine: AsyncEngine) -> dict[str, object]:
+    """The conversions gauge's refresh, as each /metrics scrape runs it: 21 runs, the first
+    apart (a cold cache)."""
+    refresh = conversions_refresher(engine)
+    runs = []
+    for _ in range(21):
+        started = time.perf_counter()
+        await refresh()
+        runs.append(round((time.perf_counter() - started) * 1000, 2))
+    return {"first": runs[0], "median": statistics.median(runs[1:]), "max": max(runs[1:])}
 
 
 async def _township_export(engine: AsyncEngine, workdir: Path, repeat: int) -> dict[str, object]:
