@@ -16,7 +16,13 @@ from campaigns.leader import LeaderLock
 from campaigns.model import MessageStatus
 from campaigns.personal import VARIABLES, personal_variables
 from campaigns.planner import Exclusion, PlanSummary
-from campaigns.questions import StoredQuestion, close_question, list_questions
+from campaigns.questions import (
+    QuestionCursor,
+    StoredQuestion,
+    close_question,
+    get_question,
+    list_questions,
+)
 from campaigns.ratelimit import Pause, TokenBucket
 from campaigns.receipts import (
     CampaignCallbacks,
@@ -77,6 +83,7 @@ __all__ = [
     "Pause",
     "PlanSummary",
     "Priority",
+    "QuestionCursor",
     "Renderer",
     "ReplyDesk",
     "ReplyOutcome",
@@ -105,6 +112,7 @@ __all__ = [
     "close_question",
     "create_campaign",
     "decide",
+    "get_question",
     "inbound_key",
     "is_gsm7",
     "is_stop",

@@ -118,6 +118,10 @@ UNRECORDED_SEND = "status IN ('unknown', 'sent') AND provider_id IS NULL"
 #: second), and those no one has answered yet (the staff's list, campaigns.questions).
 UNTRIAGED_QUESTION = "inbound_messages.kind = 'question' AND inbound_messages.triaged_at IS NULL"
 UNANSWERED_QUESTION = "inbound_messages.kind = 'question' AND inbound_messages.answered_at IS NULL"
+#: And those answered (by SMS or by staff): the list with closed questions reads them in order.
+ANSWERED_QUESTION = (
+    "inbound_messages.kind = 'question' AND inbound_messages.answered_at IS NOT NULL"
+)
 
 
 def _where(predicate: str) -> dict[str, Any]:
@@ -278,6 +282,7 @@ class InboundMessage(Base):
         Index("ix_inbound_triage", "kind", "triaged_at"),
         Index("ix_inbound_untriaged_questions", "id", **_where(UNTRIAGED_QUESTION)),
         Index("ix_inbound_open_questions", "received_at", "id", **_where(UNANSWERED_QUESTION)),
+        Index("ix_inbound_closed_questions", "received_at", "id", **_where(ANSWERED_QUESTION)),
         Index("ix_inbound_resident", "resident_id"),
     )
 

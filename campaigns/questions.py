@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, select, text, update
+from sqlalchemy import Select, false, select, text, tuple_, union_all, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from campaigns.events import EventKind, event_row, write_events
-from campaigns.model import INBOUND, UNANSWERED_QUESTION
+from campaigns.model import ANSWERED_QUESTION, INBOUND, UNANSWERED_QUESTION
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,38 +34,87 @@ class StoredQuestion:
     entry_id: str | None = None  # the entry answered with, or the nearest one
 
 
-def questions_query(include_closed: bool, limit: int) -> Select[Any]:
-    """`list_questions`' query. The open ones alone are found through the partial index of
-    unanswered questions (its predicate as SQL text, usable by a generic plan too)."""
-    if include_closed:
-        query = select(INBOUND).where(INBOUND.c.kind == "question")
-    else:
-        query = select(INBOUND).where(text(UNANSWERED_QUESTION))
-    order = (INBOUND.c.answered_at.is_not(None), INBOUND.c.received_at, INBOUND.c.id)
-    return query.order_by(*order).limit(limit)
+@dataclass(frozen=True, slots=True)
+class QuestionCursor:
+    """Where the previous page of the list ended: its last question's place in the order."""
+
+    closed: bool
+    received_at: datetime
+    id: int
+
+    @classmethod
+    def question(cls, q: StoredQuestion) -> QuestionCursor:
+        return cls(q.answered_at is not None, q.received_at, q.id)
+
+
+def _part(predicate: str, limit: int, after: QuestionCursor | None) -> Select[Any]:
+    """The first `limit` questions of one part of the list (open or answered), after `after`,
+    read in order from that part's partial index (its predicate as SQL text, so that a generic
+    plan can use it too)."""
+    c = INBOUND.c
+    query = select(INBOUND).where(text(predicate))
+    if after is not None:
+        query = query.where(tuple_(c.received_at, c.id) > tuple_(after.received_at, after.id))
+    return query.order_by(c.received_at, c.id).limit(limit)
+
+
+def questions_query(
+    include_closed: bool, limit: int, after: QuestionCursor | None = None
+) -> Select[Any]:
+    """`list_questions`' query: the open questions, then (when asked for) the answered ones,
+    each oldest first. Each part reads at most `limit` rows of its own index: sorting every
+    question ever received for one page read them all (migration 0013)."""
+    if not include_closed:
+        if after is not None and after.closed:
+            return select(INBOUND).where(false())
+        return _part(UNANSWERED_QUESTION, limit, after)
+    parts = [_part(ANSWERED_QUESTION, limit, after if after and after.closed else None)]
+    if after is None or not after.closed:
+        parts.insert(0, _part(UNANSWERED_QUESTION, limit, after))
+    # SQLite takes ORDER BY and LIMIT only on a whole compound: each part is a subquery.
+    both = union_all(*(select(part.subquery()) for part in parts)).subquery()
+    order = (both.c.answered_at.is_not(None), both.c.received_at, both.c.id)
+    return select(both).order_by(*order).limit(limit)
+
+
+def _stored(r: Any) -> StoredQuestion:
+    return StoredQuestion(
+        r.id,
+        r.provider,
+        r.sender,
+        r.resident_id,
+        r.text,
+        r.received_at,
+        r.answered_at,
+        r.answered_by,
+        r.triage,
+        r.entry_id,
+    )
 
 
 async def list_questions(
-    engine: AsyncEngine, *, include_closed: bool = False, limit: int = 100
+    engine: AsyncEngine,
+    *,
+    include_closed: bool = False,
+    limit: int = 100,
+    after: QuestionCursor | None = None,
 ) -> list[StoredQuestion]:
-    """Residents' questions, oldest open first (closed ones after them when asked for)."""
+    """Residents' questions, oldest open first (closed ones after them when asked for); the
+    next page starts `after=QuestionCursor.question(last of this page)`."""
     async with engine.connect() as connection:
-        rows = (await connection.execute(questions_query(include_closed, limit))).all()
-    return [
-        StoredQuestion(
-            r.id,
-            r.provider,
-            r.sender,
-            r.resident_id,
-            r.text,
-            r.received_at,
-            r.answered_at,
-            r.answered_by,
-            r.triage,
-            r.entry_id,
-        )
-        for r in rows
-    ]
+        rows = (await connection.execute(questions_query(include_closed, limit, after))).all()
+    return [_stored(r) for r in rows]
+
+
+async def get_question(engine: AsyncEngine, question_id: int) -> StoredQuestion | None:
+    """One resident's question by id, open or closed; None when there is none."""
+    async with engine.connect() as connection:
+        row = (
+            await connection.execute(
+                select(INBOUND).where(INBOUND.c.id == question_id, INBOUND.c.kind == "question")
+            )
+        ).first()
+    return None if row is None else _stored(row)
 
 
 async def close_question(engine: AsyncEngine, question_id: int, *, now: datetime) -> bool:

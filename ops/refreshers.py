@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from redis.asyncio import Redis
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core import stored_utc
@@ -95,16 +95,15 @@ def outbox_refresher(
 
 
 def conversions_refresher(engine: AsyncEngine) -> Refresher:
-    """Conversions recorded in the database, by kind (DATABASE: one grouped count)."""
-    from results.model import CONVERSIONS
+    """Conversions recorded in the database, by kind (DATABASE: a row per kind of the counts
+    that the writers keep in their own transactions; counting the table scanned all of it on
+    every scrape)."""
+    from results.model import CONVERSION_COUNTS
 
     async def conversions() -> None:
+        c = CONVERSION_COUNTS.c
         async with engine.connect() as connection:
-            rows: list[Any] = list(
-                await connection.execute(
-                    select(CONVERSIONS.c.kind, func.count()).group_by(CONVERSIONS.c.kind)
-                )
-            )
+            rows: list[Any] = list(await connection.execute(select(c.kind, c.n)))
         found = {str(kind): int(n) for kind, n in rows}
         for kind in CONVERSION_KINDS:
             CONVERSIONS_RECORDED.labels(kind).set(found.get(kind, 0))

@@ -54,6 +54,20 @@ class Conversion(Base):
     )
 
 
+class ConversionCount(Base):
+    """How many conversions of a kind are recorded: the /metrics gauge's source.
+
+    Kept by `results.recording.record` in the transaction that writes the conversions, so that
+    it is exact for every process, and a scrape reads a row per kind instead of counting the
+    table (migration 0014).
+    """
+
+    __tablename__ = "conversion_counts"
+
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    n: Mapped[int] = mapped_column(BigInteger)
+
+
 class StatusMark(Base):
     """The insurance statuses of a resident as conversions last saw them.
 
@@ -80,5 +94,6 @@ class StatusBatch(Base):
 
 
 CONVERSIONS = cast(Table, Conversion.__table__)
+CONVERSION_COUNTS = cast(Table, ConversionCount.__table__)
 MARKS = cast(Table, StatusMark.__table__)
 BATCHES = cast(Table, StatusBatch.__table__)

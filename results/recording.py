@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -14,7 +15,7 @@ from campaigns.events import EventKind, event_row, write_events
 from core import RESIDENT_TZ
 from results.attribution import last_contacts
 from results.changes import ChangeKind
-from results.model import CONVERSIONS
+from results.model import CONVERSION_COUNTS, CONVERSIONS
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +49,7 @@ async def record(
     status change that caused it commit together.
     """
     written = 0
+    kinds: Counter[str] = Counter()
     events: list[dict[str, Any]] = []
     contacts = await last_contacts(
         connection, [(f.resident_id, f.at.astimezone(UTC)) for f in found], window
@@ -80,6 +82,7 @@ async def record(
         if conversion_id is None:
             continue  # already counted for this month
         written += 1
+        kinds[item.kind.value] += 1
         events.append(
             event_row(
                 EventKind.CONVERSION,
@@ -100,4 +103,24 @@ async def record(
             )
         )
     await write_events(connection, events)
+    await _count(connection, kinds)
     return written
+
+
+async def _count(connection: AsyncConnection, written: Counter[str]) -> None:
+    """Add the conversions just written to their kinds' counts, in the same transaction.
+
+    Each kind's row stays locked until the caller commits, so concurrent writers take turns
+    here; this is the last statement of `record` (nothing is locked after it) and the rows are
+    taken in kind order, so two writers never wait for each other in a circle.
+    """
+    if not written:
+        return
+    rows = [{"kind": kind, "n": n} for kind, n in sorted(written.items())]
+    statement = upsert(connection, CONVERSION_COUNTS).values(rows)
+    await connection.execute(
+        statement.on_conflict_do_update(
+            index_elements=["kind"],
+            set_={"n": CONVERSION_COUNTS.c.n + statement.excluded.n},
+        )
+    )

@@ -1,4 +1,4 @@
-"""Residents' open questions are found through their partial indexes (migration 0012).
+"""Residents' questions are found through their partial indexes (migrations 0012 and 0013).
 
 The worker polls the untriaged ones every second and staff list the unanswered ones; both used
 to read all of `inbound_messages` (every reply and opt-out ever received).
@@ -6,12 +6,16 @@ to read all of `inbound_messages` (every reply and opt-out ever received).
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql import ClauseElement
 
-from campaigns.questions import questions_query
+from campaigns.questions import QuestionCursor, questions_query
 from campaigns.replies import pending_questions
 from tests.query_plans import query_plan
+
+NOW = datetime(2026, 11, 20, 4, 0, tzinfo=UTC)
 
 
 async def _plan(engine: AsyncEngine, statement: ClauseElement) -> str:
@@ -35,3 +39,15 @@ async def test_the_triage_poll_reads_the_untriaged_questions_index(engine: Async
 async def test_the_open_questions_list_reads_its_index(engine: AsyncEngine) -> None:
     plan = await _plan(engine, questions_query(include_closed=False, limit=100))
     assert _uses(plan, "ix_inbound_open_questions", engine), plan
+
+
+async def test_the_list_with_closed_questions_reads_both_indexes(engine: AsyncEngine) -> None:
+    """With closed questions included, the open ones come from their index and the answered
+    ones from theirs (migration 0013), each in order: no part of the list scans the table."""
+    for after in (None, QuestionCursor(False, NOW, 7), QuestionCursor(True, NOW, 7)):
+        plan = await _plan(engine, questions_query(include_closed=True, limit=100, after=after))
+        assert _uses(plan, "ix_inbound_closed_questions", engine), plan
+        if engine.dialect.name == "postgresql":
+            assert "Seq Scan" not in plan, plan
+            open_part = "ix_inbound_open_questions" in plan
+            assert open_part is (after is None or not after.closed), plan

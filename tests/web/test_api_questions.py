@@ -163,3 +163,25 @@ async def test_a_reply_no_sms_gateway_here_may_send_is_refused_with_409(
     assert "请电话联系居民" in error["message_zh"]
     assert "call the resident" in error["message_en"]
     assert await _open(client, tokens.staff) == [ids[HOME]]
+
+
+async def test_the_list_pages_after_its_last_question(
+    engine: AsyncEngine, client: Client, tokens: Tokens, people: dict[str, list[str]]
+) -> None:
+    """`next` names the last question of a full page and `after` continues from it, so an admin
+    reads every question once, a page at a time; an unknown `after` is refused."""
+    ids = await _questions(engine, people)
+    seen, after = [], ""
+    for _ in range(4):
+        page = await client.get(
+            f"/api/v1/questions?all=true&limit=2{after}", headers=bearer(tokens.admin)
+        )
+        body = await page.json()
+        seen += [q["id"] for q in body["questions"]]
+        if body["next"] is None:
+            break
+        assert body["next"] == seen[-1]
+        after = f"&after={body['next']}"
+    assert seen == sorted(ids.values())
+    unknown = await client.get("/api/v1/questions?after=999999", headers=bearer(tokens.admin))
+    assert unknown.status == 422

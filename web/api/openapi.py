@@ -259,11 +259,12 @@ def document() -> _S:
                 "get": _op(
                     "待跟进的居民提问 / hand-off queue",
                     staff,
-                    _obj(["questions"]),
-                    errors=(400,),
+                    _obj(["questions", "next"]),
+                    errors=(400, 422),
                     params=[
                         {"name": "all", "in": "query", "schema": {"type": "boolean"}},
                         {"name": "limit", "in": "query", "schema": _INT},
+                        {"name": "after", "in": "query", "schema": _INT},
                     ],
                 )
             },

@@ -18,9 +18,11 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from campaigns import (
+    QuestionCursor,
     ReplySettings,
     StaffReplyError,
     StoredQuestion,
+    get_question,
     list_questions,
     reply_to_question,
     utc_now,
@@ -41,14 +43,40 @@ REPLY_LIMIT = 500
 
 
 async def index(request: web.Request) -> web.Response:
+    """A page of the list; `after` (the `next` of the previous page) asks for the next one."""
     who = principal(request, *STAFF_ROLES)
     include_closed = query_flag(request, "all")
     limit = bounded_int(request.query.get("limit"), "limit", 1, 500, 100)
     engine = request.app[ENGINE]
-    questions = await _visible(engine, who, include_closed=include_closed)
-    shown = questions[:limit]
+    after = await _after(engine, request.query.get("after"))
+    # Admins' pages are read `limit` at a time; staff's from up to _SCAN questions, then
+    # narrowed to their township (the page ends where the scan did when it was full).
+    scan = await list_questions(
+        engine,
+        include_closed=include_closed,
+        limit=limit if who.role is Role.ADMIN else _SCAN,
+        after=after,
+    )
+    shown = (await _mine(engine, who, scan))[:limit]
+    last = shown[-1] if len(shown) == limit else scan[-1] if len(scan) == _SCAN else None
     replies = await _replies(engine, [q.id for q in shown])
-    return json_response({"questions": [_view(q, who, replies.get(q.id)) for q in shown]})
+    return json_response(
+        {
+            "questions": [_view(q, who, replies.get(q.id)) for q in shown],
+            "next": None if last is None else last.id,
+        }
+    )
+
+
+async def _after(engine: AsyncEngine, raw: str | None) -> QuestionCursor | None:
+    """The place after the question whose id is `raw` (None: from the start)."""
+    if raw is None:
+        return None
+    question_id = bounded_int(raw, "after", 1, 2**63 - 1, 1)
+    question = await get_question(engine, question_id)
+    if question is None:
+        raise invalid("after 不是已知的问题", "after is not a known question", field="after")
+    return QuestionCursor.question(question)
 
 
 async def reply(request: web.Request) -> web.Response:
@@ -63,11 +91,9 @@ async def reply(request: web.Request) -> web.Response:
             field="text",
         )
     engine = request.app[ENGINE]
-    question = next(
-        (q for q in await _visible(engine, who, include_closed=True) if q.id == question_id),
-        None,
-    )
-    if question is None:
+    # By id: looking for it among the first _SCAN questions missed every later one.
+    question = await get_question(engine, question_id)
+    if question is None or not await _mine(engine, who, [question]):
         raise not_found("问题", "question")
     now = utc_now()
     if question.answered_at is not None:
@@ -100,10 +126,10 @@ async def reply(request: web.Request) -> web.Response:
     )
 
 
-async def _visible(
-    engine: AsyncEngine, who: Principal, *, include_closed: bool
+async def _mine(
+    engine: AsyncEngine, who: Principal, questions: list[StoredQuestion]
 ) -> list[StoredQuestion]:
-    questions = await list_questions(engine, include_closed=include_closed, limit=_SCAN)
+    """Those of `questions` that `who` may see: all for admins, their township's for staff."""
     if who.role is Role.ADMIN:
         return questions
     ids = sorted({q.resident_id for q in questions if q.resident_id})
