@@ -8,11 +8,13 @@ import typer
 from rich.table import Table
 
 from campaigns import (
+    QuestionCursor,
     ReplyOutcome,
     ReplySettings,
     StaffReplyError,
     StoredQuestion,
     close_question,
+    get_question,
     list_questions,
     reply_to_question,
 )
@@ -67,18 +69,34 @@ def questions(
         bool, typer.Option("--all", help="也列出已跟进的 / include followed-up questions")
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON / print JSON")] = False,
+    limit: Annotated[
+        int, typer.Option("--limit", min=1, max=1000, help="每页条数 / questions per page")
+    ] = 100,
+    after: Annotated[
+        int | None,
+        typer.Option("--after", min=1, help="从这个编号之后列起（翻页）/ the page after this id"),
+    ] = None,
 ) -> None:
     """居民回复中的提问，待工作人员跟进 / Residents' questions waiting for staff.
 
     每条附知识库的建议答案或“不确定”；手机号、身份证号均已脱敏。已由短信自动答复的提问
-    不在待跟进之列，--all 时标为“已自动答复”。
+    不在待跟进之列，--all 时标为“已自动答复”。一页列满时，末尾提示下一页的 --after。
     Each comes with the knowledge base's suggestion or "not sure"; phones and ID numbers masked.
     Questions answered by SMS automatically are not waiting; --all lists them as auto-answered.
+    A full page ends with the --after that shows the next one.
     """
 
     async def body() -> list[StoredQuestion]:
         async with database() as engine:
-            return await list_questions(engine, include_closed=include_closed)
+            cursor = None
+            if after is not None:
+                previous = await get_question(engine, after)
+                if previous is None:
+                    fail(f"没有编号为 {after} 的提问", f"no question with id {after}")
+                cursor = QuestionCursor.question(previous)
+            return await list_questions(
+                engine, include_closed=include_closed, limit=limit, after=cursor
+            )
 
     found = run(body())
     answerer = _answerer()
@@ -87,7 +105,11 @@ def questions(
         print_json(rows)
         return
     if not rows:
-        console.print("没有待跟进的提问 / No questions waiting.")
+        console.print(
+            "没有更多提问 / No more questions."
+            if after is not None
+            else "没有待跟进的提问 / No questions waiting."
+        )
         return
     table = Table(
         "编号 id", "收到 received", "来自 from", "问题 question", "建议 suggestion", "状态 state"
@@ -96,6 +118,8 @@ def questions(
         suggestion = (
             f"{r['entry']} ({r['confidence']:.2f})"
             if r["entry"]
+            else f"不答话题 / not covered: {r['subject']}"
+            if r["subject"]
             else f"不确定 / not sure ({r['confidence']:.2f}; {r['nearest'] or '-'})"
         )
         table.add_row(
@@ -107,6 +131,10 @@ def questions(
             _STATES[r["answered_by"]] if r["followed_up"] else "待跟进 open",
         )
     console.print(table)
+    if len(rows) == limit:
+        more = " --all" if include_closed else ""
+        more += f" --limit {limit}" if limit != 100 else ""
+        console.print(f"下一页 / next page: outreach faq questions{more} --after {rows[-1]['id']}")
 
 
 @app.command("close")
@@ -204,6 +232,8 @@ def _question_row(q: StoredQuestion, answerer: Answerer) -> dict[str, Any]:
         "question": mask_text(q.text),
         "entry": None if isinstance(reply, Abstained) else reply.entry.id,
         "nearest": reply.nearest if isinstance(reply, Abstained) else None,
+        # a subject next to ours we do not answer (faq.not_covered): staff refer it onwards
+        "subject": reply.topic.id if isinstance(reply, Abstained) and reply.topic else None,
         "confidence": round(reply.confidence, 3),
         "followed_up": q.answered_at is not None,
         "answered_by": q.answered_by,  # "auto": answered by SMS; "staff": closed by staff

@@ -64,6 +64,41 @@ def test_questions_are_listed_masked_with_the_knowledge_bases_suggestion(
     assert "13900000001" not in table.stdout
 
 
+def test_the_list_pages_and_says_how_to_see_the_next_page(database_url: str) -> None:
+    """A full page ends with the command for the next one; --after shows it; an unknown id is
+    refused with a reason."""
+    first, second = listed()
+    assert listed("--limit", "1") == [first]
+    assert listed("--limit", "1", "--after", str(first["id"])) == [second]
+    assert listed("--after", str(second["id"])) == []
+    table = runner.invoke(app, ["faq", "questions", "--limit", "1"])
+    assert f"outreach faq questions --limit 1 --after {first['id']}" in table.stdout
+    end = runner.invoke(app, ["faq", "questions", "--after", str(second["id"])])
+    assert "没有更多提问" in end.stdout
+    unknown = runner.invoke(app, ["faq", "questions", "--after", "999999"])
+    assert unknown.exit_code == 2
+    assert "no question with id 999999" in unknown.stderr
+
+
+def test_a_question_on_a_subject_we_do_not_cover_names_it_for_staff(database_url: str) -> None:
+    """Staff see which subject a question is on when the knowledge base does not cover it, so
+    that they can send the resident where to ask."""
+
+    async def seed() -> None:
+        engine = create_engine(database_url)
+        await apply_inbound(
+            engine, Inbound("aliyun", "13900000001", "被厂里辞退了，失业金能领几个月"), now=NOW
+        )
+        await engine.dispose()
+
+    asyncio.run(seed())
+    [unemployment] = [r for r in listed() if r["subject"]]
+    assert unemployment["subject"] == "unemployment-insurance"
+    assert unemployment["entry"] is None
+    table = runner.invoke(app, ["faq", "questions"], env={"COLUMNS": "200"})
+    assert "not covered: unemployment-insurance" in table.stdout
+
+
 def test_closing_a_question_takes_it_off_the_list_and_counts_it(database_url: str) -> None:
     first_id = listed()[0]["id"]
     done = runner.invoke(app, ["faq", "close", str(first_id)])
