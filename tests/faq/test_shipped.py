@@ -117,7 +117,7 @@ def test_greetings_and_single_words_are_too_vague_to_answer(answerer: Answerer) 
     assert isinstance(answerer.ask("医保什么时候交"), Answered)
     assert getattr(answerer.ask("断缴了还能补吗"), "reason", None) == "low_confidence"
     # And no question of our set is that short (the floor costs no right answer): the tersest
-    # of the fresh held-out part ("short" questions of 5-12 characters) carries 1.9 times it.
+    # of the fresh sets' short questions (5-12 characters) carries 1.6 times it.
     least = min(answerer.index.information(terms(q.text)) for q in load_questions() if q.entry)
     assert least > 1.5 * MIN_INFORMATION * answerer.index.unseen_idf
 
