@@ -109,7 +109,8 @@ class FaqKnowledge:
             self._answerer = Answerer(province=province_name(self.province))
         reply = self._answerer.ask(question)
         if isinstance(reply, Abstained):
-            return Verdict(reply.nearest, reply.confidence, reason=reply.reason)
+            referral = reply.topic.referral() if reply.topic else None
+            return Verdict(reply.nearest, reply.confidence, reason=reply.reason, referral=referral)
         entry = reply.entry
         return Verdict(
             entry.id,

@@ -7,6 +7,8 @@ campaigns/ does not import faq/ (faq answers text for any channel; the compositi
 - an abstention, a question about the resident's own money (`route: estimate`: SMS cannot run
   the estimator), an answer too long for even one sentence in an SMS, or a text too short to be
   a real question → the question stays with staff and the resident is told they will follow up;
+  when the knowledge base knows where such a question is answered (a subject it does not cover,
+  such as unemployment benefit: `referral`), the resident is told that instead, by SMS;
 - a plain acknowledgement ("好的", "谢谢", "收到") → no SMS at all: it asked nothing.
 """
 
@@ -34,7 +36,10 @@ class Verdict:
     answer: str | None = None
     varies_by_province: bool = False
     route: str | None = None
-    reason: str | None = None  # why it abstained (low_confidence, other_province, empty)
+    reason: str | None = None  # why it abstained (low_confidence, not_covered, other_province …)
+    #: For an abstention on a subject the knowledge base does not cover: one sentence saying
+    #: where the resident can ask instead.
+    referral: str | None = None
 
 
 Knowledge = Callable[[str], Verdict]
@@ -60,7 +65,8 @@ HANDED_OFF = frozenset({Triage.ABSTAINED, Triage.ESTIMATE, Triage.TOO_LONG, Tria
 @dataclass(frozen=True, slots=True)
 class Decision:
     triage: Triage
-    text: str | None = None  # the SMS form of the answer, when answered
+    #: the SMS form of the answer, when answered; for a hand-off, the referral to send (if any)
+    text: str | None = None
     reason: str | None = None  # for an abstention: why
 
 
@@ -71,6 +77,8 @@ ACKNOWLEDGEMENTS = frozenset(
     谢谢 谢谢你 谢谢你们 谢谢了 多谢 感谢 好的谢谢 好的收到 收到谢谢 OK OKAY 好的知道了
     """.split()  # noqa: SIM905 - a table reads better as text
 )
+#: After a referral: the question stays with staff all the same.
+STAFF_TOO = "工作人员也会联系您。"
 #: Fewer meaningful characters than this cannot carry a question the answer could be sure of.
 MIN_QUESTION_CHARS = 4
 
@@ -96,7 +104,11 @@ def decide(
     if len(meaningful(question)) < MIN_QUESTION_CHARS:
         return Decision(Triage.ABSTAINED, reason="too_short")
     if verdict.answer is None:
-        return Decision(Triage.ABSTAINED, reason=verdict.reason or "low_confidence")
+        reason = verdict.reason or "low_confidence"
+        referral = verdict.referral
+        if referral and can_answer and fits(f"{referral}{STAFF_TOO}"):
+            return Decision(Triage.ABSTAINED, text=f"{referral}{STAFF_TOO}", reason=reason)
+        return Decision(Triage.ABSTAINED, reason=reason)
     if verdict.route == "estimate":
         return Decision(Triage.ESTIMATE, reason="estimate")
     if not can_answer:

@@ -46,6 +46,10 @@ class Topic:
         zh, en = ASK[self.ask]
         return en if language == "en" else zh
 
+    def referral(self) -> str:
+        """One short sentence for an SMS: which subject we cannot answer, and where to ask."""
+        return f"{self.subject}的具体问题我们这里答不准，建议您{self.where()}。"
+
 
 def default_path() -> Path:
     return Path(str(resources.files("faq") / "data" / "not_covered.yaml"))

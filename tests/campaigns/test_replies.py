@@ -38,8 +38,10 @@ NOW = datetime(2026, 11, 22, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
 PHONE = "13900000001"
 STRANGER = "13700000009"
 ANSWER = "以前交的年限不会作废，个人账户的钱也保留。"
+REFERRAL = "失业保险的具体问题我们这里答不准，建议您拨打 12333 人社服务热线咨询。"
 KNOWN = {
     "断缴了三年，以前交的还算不算": Verdict("lapse-years-kept", 0.8, answer=ANSWER),
+    "失业金能领几个月": Verdict(None, 0.99, reason="not_covered", referral=REFERRAL),
     "我退休以后能领多少钱": Verdict("my-pension-amount", 1.0, answer="测算。", route="estimate"),
 }
 
@@ -196,6 +198,25 @@ async def test_an_abstention_stays_with_staff_and_the_resident_is_told_once(
     assert [t for t, _ in await replies(engine)] == [HANDOFF_TEMPLATE, HANDOFF_TEMPLATE]
 
 
+async def test_a_subject_we_do_not_cover_is_referred_and_stays_with_staff(
+    engine: AsyncEngine, desk: ReplyDesk
+) -> None:
+    """A question on a subject the knowledge base does not cover gets one SMS saying where to
+    ask, and stays in the staff queue (as an abstention, with its reason)."""
+    await ask(engine, "失业金能领几个月")
+    await desk.triage()
+    [(template, message)] = await replies(engine)
+    assert template == ANSWER_TEMPLATE
+    assert json.loads(message.variables)["answer"] == REFERRAL + "工作人员也会联系您。"
+    [open_question] = await list_questions(engine)
+    assert open_question.triage == "abstained"
+    assert open_question.answered_at is None
+    [abstained] = await events(engine, "question_abstained")
+    assert json.loads(abstained.data)["reason"] == "not_covered"
+    [handed] = await events(engine, "question_handed_off")
+    assert json.loads(handed.data)["notified"] is True
+
+
 async def test_a_deployment_that_cannot_send_answers_hands_every_question_to_staff(
     engine: AsyncEngine, clock: Clock
 ) -> None:
@@ -317,3 +338,10 @@ def test_faq_knowledge_adapts_the_answerer() -> None:
     abstained = faq("明天会下雨吗")
     assert abstained.answer is None
     assert abstained.reason  # why, in the knowledge base's words
+    assert abstained.referral is None
+    referred = faq("被厂里辞退了，失业金能领几个月")
+    assert referred.answer is None
+    assert referred.reason == "not_covered"
+    assert referred.referral is not None
+    assert "失业保险" in referred.referral
+    assert "12333" in referred.referral

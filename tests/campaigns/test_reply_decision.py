@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from campaigns import Triage, Verdict, decide, sms_parts
-from campaigns.reply_decision import is_acknowledgement
+from campaigns.reply_decision import STAFF_TOO, is_acknowledgement
 
 ANSWER = "以前交的年限不会作废，个人账户的钱也保留。"
 SURE = Verdict("lapse-years-kept", 0.8, answer=ANSWER)
@@ -27,6 +27,20 @@ def test_an_abstention_goes_to_staff_with_its_reason() -> None:
     assert decision.triage is Triage.ABSTAINED
     assert decision.reason == "other_province"
     assert decision.text is None
+
+
+def test_a_subject_we_do_not_cover_is_referred_by_sms_and_stays_with_staff() -> None:
+    """Where the knowledge base knows where a question is answered, the resident is told so by
+    SMS, and the question stays with staff; without an answer template, or when the referral
+    does not fit, it is an ordinary hand-off."""
+    referral = "失业保险的具体问题我们这里答不准，建议您拨打 12333 人社服务热线咨询。"
+    verdict = Verdict(None, 0.99, reason="not_covered", referral=referral)
+    decision = decide("失业金能领几个月", verdict, fits)
+    assert decision.triage is Triage.ABSTAINED
+    assert decision.reason == "not_covered"
+    assert decision.text == referral + STAFF_TOO
+    assert decide("失业金能领几个月", verdict, fits, can_answer=False).text is None
+    assert decide("失业金能领几个月", verdict, lambda text: False).text is None
 
 
 def test_own_money_questions_go_to_staff_since_sms_cannot_run_the_estimator() -> None:
