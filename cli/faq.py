@@ -111,6 +111,7 @@ def questions(
             else "没有待跟进的提问 / No questions waiting."
         )
         return
+    subjects = {topic.id: topic.subject for topic in answerer.topics}
     table = Table(
         "编号 id", "收到 received", "来自 from", "问题 question", "建议 suggestion", "状态 state"
     )
@@ -118,7 +119,7 @@ def questions(
         suggestion = (
             f"{r['entry']} ({r['confidence']:.2f})"
             if r["entry"]
-            else f"不答话题 / not covered: {r['subject']}"
+            else f"不答话题：{subjects[r['subject']]} / not covered: {r['subject']}"
             if r["subject"]
             else f"不确定 / not sure ({r['confidence']:.2f}; {r['nearest'] or '-'})"
         )

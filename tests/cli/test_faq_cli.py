@@ -96,7 +96,7 @@ def test_a_question_on_a_subject_we_do_not_cover_names_it_for_staff(database_url
     assert unemployment["subject"] == "unemployment-insurance"
     assert unemployment["entry"] is None
     table = runner.invoke(app, ["faq", "questions"], env={"COLUMNS": "200"})
-    assert "not covered: unemployment-insurance" in table.stdout
+    assert "不答话题：失业保险 / not covered: unemployment-insurance" in table.stdout
 
 
 def test_closing_a_question_takes_it_off_the_list_and_counts_it(database_url: str) -> None:
