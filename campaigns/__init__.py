@@ -22,6 +22,7 @@ from campaigns.questions import (
     close_question,
     get_question,
     list_questions,
+    question_cursor,
 )
 from campaigns.ratelimit import Pause, TokenBucket
 from campaigns.receipts import (
@@ -126,6 +127,7 @@ __all__ = [
     "pause_campaign",
     "personal_variables",
     "plan_campaign",
+    "question_cursor",
     "reply_to_question",
     "resume_campaign",
     "short_answer",

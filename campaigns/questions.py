@@ -117,6 +117,13 @@ async def get_question(engine: AsyncEngine, question_id: int) -> StoredQuestion 
     return None if row is None else _stored(row)
 
 
+async def question_cursor(engine: AsyncEngine, question_id: int) -> QuestionCursor | None:
+    """Where the page after question `question_id` starts; None when there is no such
+    question (a page's `after`, from the CLI or the API)."""
+    question = await get_question(engine, question_id)
+    return None if question is None else QuestionCursor.question(question)
+
+
 async def close_question(engine: AsyncEngine, question_id: int, *, now: datetime) -> bool:
     """Mark a question followed up; False when there is no such open question."""
     async with engine.begin() as connection:

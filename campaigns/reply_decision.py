@@ -105,9 +105,9 @@ def decide(
         return Decision(Triage.ABSTAINED, reason="too_short")
     if verdict.answer is None:
         reason = verdict.reason or "low_confidence"
-        referral = verdict.referral
-        if referral and can_answer and fits(f"{referral}{STAFF_TOO}"):
-            return Decision(Triage.ABSTAINED, text=f"{referral}{STAFF_TOO}", reason=reason)
+        referral = f"{verdict.referral}{STAFF_TOO}" if verdict.referral else None
+        if referral and can_answer and fits(referral):
+            return Decision(Triage.ABSTAINED, text=referral, reason=reason)
         return Decision(Triage.ABSTAINED, reason=reason)
     if verdict.route == "estimate":
         return Decision(Triage.ESTIMATE, reason="estimate")

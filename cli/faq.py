@@ -8,14 +8,13 @@ import typer
 from rich.table import Table
 
 from campaigns import (
-    QuestionCursor,
     ReplyOutcome,
     ReplySettings,
     StaffReplyError,
     StoredQuestion,
     close_question,
-    get_question,
     list_questions,
+    question_cursor,
     reply_to_question,
 )
 from campaigns.timing import utc_now
@@ -88,12 +87,9 @@ def questions(
 
     async def body() -> list[StoredQuestion]:
         async with database() as engine:
-            cursor = None
-            if after is not None:
-                previous = await get_question(engine, after)
-                if previous is None:
-                    fail(f"没有编号为 {after} 的提问", f"no question with id {after}")
-                cursor = QuestionCursor.question(previous)
+            cursor = None if after is None else await question_cursor(engine, after)
+            if after is not None and cursor is None:
+                fail(f"没有编号为 {after} 的提问", f"no question with id {after}")
             return await list_questions(
                 engine, include_closed=include_closed, limit=limit, after=cursor
             )

@@ -187,21 +187,18 @@ def calibration_path() -> Path:
     return Path(str(resources.files("faq") / "data" / "calibration.json"))
 
 
-def shipped_threshold() -> float:
-    """The threshold `python -m faq.evaluate --calibrate` chose on the tuning questions (a
-    default without one)."""
+def shipped_calibration() -> tuple[Confidence, float]:
+    """The confidence model and threshold `python -m faq.evaluate --calibrate` fitted on the
+    tuning questions with the shipped knowledge base (coverage alone and a default threshold
+    without the file)."""
     path = calibration_path()
     if not path.exists():
-        return DEFAULT_THRESHOLD
-    return float(json.loads(path.read_text("utf-8"))["threshold"])
-
-
-def shipped_confidence() -> Confidence:
-    """The confidence model fitted on the tuning questions with the shipped knowledge base
-    (coverage alone without one)."""
-    path = calibration_path()
-    weights = json.loads(path.read_text("utf-8")).get("weights") if path.exists() else None
-    return Confidence(tuple(float(w) for w in weights) if weights else None)
+        return Confidence(), DEFAULT_THRESHOLD
+    data = json.loads(path.read_text("utf-8"))
+    weights = data.get("weights")
+    return Confidence(tuple(float(w) for w in weights) if weights else None), float(
+        data["threshold"]
+    )
 
 
 class Answerer:
@@ -217,15 +214,16 @@ class Answerer:
         province: str | None = None,
     ) -> None:
         prepare()
-        shipped = entries is None and topics is None
-        self.entries = entries if entries is not None else load_entries()
-        self.topics = topics if topics is not None else load_topics()
-        self.threshold = shipped_threshold() if threshold is None else threshold
+        shipped_model, shipped_threshold = shipped_calibration()
         # The shipped model was fitted on the shipped knowledge base's scores; another knowledge
         # base (a test's) is judged by coverage alone unless given a model.
         if confidence is None:
-            confidence = shipped_confidence() if shipped else Confidence()
+            shipped = entries is None and topics is None
+            confidence = shipped_model if shipped else Confidence()
         self.confidence = confidence
+        self.threshold = shipped_threshold if threshold is None else threshold
+        self.entries = entries if entries is not None else load_entries()
+        self.topics = topics if topics is not None else load_topics()
         self.province = province
         # One document per entry: its question and every phrasing together. Whole entries
         # ranked the right one first for 78% of our questions, against 63% when each phrasing
@@ -237,12 +235,6 @@ class Answerer:
             for entry in self.entries
         ] + [[t for text in topic.phrasings for t in terms(text)] for topic in self.topics]
         self.index = BM25Index(docs)
-
-    def score(self, question: str) -> tuple[Entry | Topic | None, float]:
-        """The best entry (or subject we do not answer) for `question`, and the confidence in
-        it (0..1)."""
-        best, signals = self.signals(question)
-        return best, self.confidence(signals) if signals else 0.0
 
     def signals(self, question: str) -> tuple[Entry | Topic | None, Signals | None]:
         """The best entry (or subject) for `question` and what the search says about it."""

@@ -46,29 +46,30 @@ class BM25Index:
                 rows[term][i] = self.idf[term] * tf * (k1 + 1) / (tf + norm)
         self.rows = {term: tuple(row) for term, row in rows.items()}
 
-    def search(self, query: Sequence[str], limit: int = 3) -> list[Hit]:
-        """The best `limit` entries for `query`, best first; of entries that score the same, the
-        one listed first. The sum runs over the question's distinct terms in the order they
-        first occur, so the same question always gets the same scores."""
+    def scores(self, query: Sequence[str]) -> list[float] | None:
+        """Every entry's score for `query` (None when no term of it is known). The sum runs over
+        the question's distinct terms in the order they first occur, so the same question
+        always gets the same scores."""
         known = self.rows.get
         rows = [row for row in map(known, dict.fromkeys(query)) if row is not None]
-        if not rows:
+        return list(map(sum, zip(*rows, strict=True))) if rows else None
+
+    def search(self, query: Sequence[str], limit: int = 3) -> list[Hit]:
+        """The best `limit` entries for `query`, best first; of entries that score the same, the
+        one listed first."""
+        scores = self.scores(query)
+        if scores is None:
             return []
-        scores = list(map(sum, zip(*rows, strict=True)))
-        if limit == 1:  # the answerer's case: one pass instead of a sort
-            best = max(scores)
-            return [Hit(scores.index(best), best)]
         ranked = sorted(range(len(scores)), key=scores.__getitem__, reverse=True)
         return [Hit(i, scores[i]) for i in ranked[:limit] if scores[i] > 0.0]
 
     def best_two(self, query: Sequence[str]) -> tuple[Hit, float] | None:
         """The best entry for `query` (as `search(query, limit=1)` finds it) and the score of
-        the runner-up (0.0 if there is none): how clearly the best one won."""
-        known = self.rows.get
-        rows = [row for row in map(known, dict.fromkeys(query)) if row is not None]
-        if not rows:
+        the runner-up (0.0 if there is none): how clearly the best one won. One pass each,
+        no sort: the answerer's case."""
+        scores = self.scores(query)
+        if scores is None:
             return None
-        scores: list[float] = list(map(sum, zip(*rows, strict=True)))
         best = max(scores)
         index = scores.index(best)
         scores[index] = 0.0

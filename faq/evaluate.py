@@ -155,12 +155,12 @@ def calibrate(answerer: Answerer, questions: list[Question]) -> tuple[Confidence
     anyway), and the threshold `choose_threshold` picks on the confidences each question got
     from a model fitted without it."""
     found = searched(answerer, questions)
-    used = [i for i, s in enumerate(found) if s.signals is not None and not s.withheld]
-    samples = [
-        (signals, found[i].best == found[i].question.entry)
-        for i in used
-        if (signals := found[i].signals)
-    ]
+    used = {
+        i: (s.signals, s.best == s.question.entry)
+        for i, s in enumerate(found)
+        if s.signals is not None and not s.withheld
+    }
+    samples = list(used.values())
     confidences = [0.0] * len(found)
     for i, confidence in zip(used, out_of_fold(samples), strict=True):
         confidences[i] = confidence

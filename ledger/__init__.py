@@ -15,12 +15,13 @@ from ledger.columns import HEADERS, Field, HeaderError, HeaderMap
 from ledger.identity import IdentityError, IdNumber, check_character, parse_id_number, parse_phone
 from ledger.importer import ImportResult, default_errors_path, import_ledger
 from ledger.lookup import LedgerContact, resident_by_phone_and_id_suffix, resident_contact
-from ledger.model import Resident
+from ledger.model import RESIDENTS, Resident
 from ledger.record import RowError, RowParser
 from ledger.source import SourceError, open_ledger
 
 __all__ = [
     "HEADERS",
+    "RESIDENTS",
     "Employment",
     "Field",
     "Group",

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import cast
 
-from sqlalchemy import BigInteger, Date, DateTime, Index, String, Text, func, text
+from sqlalchemy import BigInteger, Date, DateTime, Index, String, Table, Text, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.database import Base
@@ -70,6 +71,9 @@ class Resident(Base):
         ),
     )
 
+
+#: The table itself, for Core queries (joins, `select_from`) in other packages.
+RESIDENTS = cast(Table, Resident.__table__)
 
 #: Columns an import writes (everything but the key and the bookkeeping timestamps).
 IMPORTED_COLUMNS: tuple[str, ...] = tuple(

@@ -10,16 +10,16 @@ import csv
 from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from openpyxl import Workbook
-from sqlalchemy import Select, Table, and_, exists, func, select, text, true
+from sqlalchemy import Select, and_, exists, func, select, text, true
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql import FromClause
 
 from campaigns.model import EVENTS, MESSAGES, MessageStatus
 from core import RESIDENT_TZ, mask_id_number, stored_utc
-from ledger import Resident, Status, UninsuredReason
+from ledger import RESIDENTS, Status, UninsuredReason
 from results.changes import ChangeKind
 from results.model import CONVERSIONS
 from results.scope import ENGAGED_KINDS
@@ -42,7 +42,6 @@ MESSAGE_RESULTS = {
     MessageStatus.DELIVERED.value: "已送达",
     MessageStatus.FAILED.value: "发送失败",
 }
-RESIDENTS = cast(Table, Resident.__table__)
 _R = RESIDENTS.c
 
 

@@ -9,13 +9,13 @@ is attributed to that campaign.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Integer, Select, Table, and_, case, func, null, select
+from sqlalchemy import Integer, Select, and_, case, func, null, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from campaigns.model import CAMPAIGNS, EVENTS, MESSAGES, SYSTEM_REPLIES, MessageStatus
-from ledger import Resident
+from ledger import RESIDENTS
 from results.model import CONVERSIONS
 from results.scope import ENGAGED_KINDS
 
@@ -30,7 +30,6 @@ STAGE_LABELS = {
 #: What a funnel can be split by: the resident's group, township, or the campaign.
 SPLITS = ("campaign", "group", "township")
 
-RESIDENTS = cast(Table, Resident.__table__)
 _R = RESIDENTS.c
 
 

@@ -20,13 +20,13 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from core import RESIDENT_TZ, BilingualError, in_transaction
-from ledger import PensionScheme, Resident, Status, parse_id_number
+from ledger import RESIDENTS, PensionScheme, Status, parse_id_number
 from ledger.identity import IdentityError
 from ops.instruments import count_conversions
 from results.changes import Statuses, classify
@@ -35,7 +35,6 @@ from results.model import BATCHES
 from results.recording import Found, record, upsert
 from results.settings import attribution_window
 
-_RESIDENTS = cast(Table, Resident.__table__)
 _CHUNK = 500
 _FIELDS = {"pension_status": Status, "medical_status": Status, "pension_scheme": PensionScheme}
 
@@ -193,13 +192,13 @@ async def _apply(
         chunk = ids[start : start + _CHUNK]
         rows = await connection.execute(
             select(
-                _RESIDENTS.c.id_number,
-                _RESIDENTS.c.pension_status,
-                _RESIDENTS.c.pension_scheme,
-                _RESIDENTS.c.medical_status,
+                RESIDENTS.c.id_number,
+                RESIDENTS.c.pension_status,
+                RESIDENTS.c.pension_scheme,
+                RESIDENTS.c.medical_status,
             )
-            .where(_RESIDENTS.c.id_number.in_(chunk))
-            .order_by(_RESIDENTS.c.id_number)
+            .where(RESIDENTS.c.id_number.in_(chunk))
+            .order_by(RESIDENTS.c.id_number)
             .with_for_update()
         )
         for row in rows:
@@ -236,7 +235,7 @@ async def _apply(
 async def _write_resident(connection: AsyncConnection, change: _Change, now: datetime) -> None:
     values: dict[str, Any] = {**change.values, "updated_at": now.astimezone(UTC)}
     month = change.at.astimezone(RESIDENT_TZ).date().replace(day=1)
-    r = _RESIDENTS.c
+    r = RESIDENTS.c
     for scheme in ("pension", "medical"):
         if change.values.get(f"{scheme}_status") != Status.PAYING.value:
             continue
@@ -248,5 +247,5 @@ async def _write_resident(connection: AsyncConnection, change: _Change, now: dat
         if paid is None or paid < month:
             values[column.name] = month
     await connection.execute(
-        update(_RESIDENTS).where(r.id_number == change.id_number).values(**values)
+        update(RESIDENTS).where(r.id_number == change.id_number).values(**values)
     )

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from cli import app
 from faq import Abstained, Answered, Answerer, load_entries, load_topics
-from faq.answer import MIN_INFORMATION, OFF_TOPIC, shipped_confidence, shipped_threshold
+from faq.answer import MIN_INFORMATION, OFF_TOPIC, shipped_calibration
 from faq.evaluate import calibrate, figures, load_questions, scored
 from faq.lexicon import main as lexicon_main
 from faq.text import normalise, terms
@@ -81,9 +81,9 @@ def test_the_shipped_calibration_is_the_one_fitted_on_the_tuning_split(answerer:
     """The shipped confidence model and threshold are what `--calibrate` gets from the tuning
     split, so an edit of the knowledge base or the questions cannot leave them stale."""
     tuning = [q for q in load_questions() if q.split == "tuning"]
-    assert calibrate(answerer, tuning) == (shipped_confidence(), shipped_threshold())
-    assert answerer.confidence == shipped_confidence()
-    assert shipped_confidence().weights is not None
+    assert calibrate(answerer, tuning) == shipped_calibration()
+    assert (answerer.confidence, answerer.threshold) == shipped_calibration()
+    assert answerer.confidence.weights is not None
 
 
 def test_outreach_faq_ask_prints_an_answer_or_an_honest_abstention() -> None:

@@ -5,9 +5,13 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from alembic import command
 from sqlalchemy import func, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from core import upgrade_to_head
+from core.migrate import alembic_config
 from ledger import Resident
 from results import apply_status_changes, reconcile_statuses
 from results.model import CONVERSION_COUNTS, CONVERSIONS
@@ -70,3 +74,20 @@ async def test_concurrent_writers_keep_the_counts_exact(engine: AsyncEngine) -> 
     )
     assert sum(r.conversions for r in results) == 40
     assert await _kept(engine) == {"pension_resumed": 40} == await _counted(engine)
+
+
+async def test_the_migration_counts_the_conversions_already_stored(engine: AsyncEngine) -> None:
+    """Upgrading a database that holds conversions (from before migration 0014) starts the
+    counts at the table's counts, so the gauge is exact from the first scrape."""
+    ids = await add_residents(engine, [resident(n) for n in range(1, 4)])
+    await reconcile_statuses(engine, now=NOW)
+    changes = [{"id_number": i, "pension_status": "paying"} for i in ids]
+    await apply_status_changes(engine, changes, idempotency_key="before", now=NOW)
+
+    def downgrade(connection: Connection) -> None:
+        command.downgrade(alembic_config(connection), "0013")
+
+    async with engine.begin() as connection:
+        await connection.run_sync(downgrade)
+    await upgrade_to_head(engine)
+    assert await _kept(engine) == {"pension_resumed": 3} == await _counted(engine)

@@ -24,6 +24,7 @@ from campaigns import (
     StoredQuestion,
     get_question,
     list_questions,
+    question_cursor,
     reply_to_question,
     utc_now,
 )
@@ -72,11 +73,10 @@ async def _after(engine: AsyncEngine, raw: str | None) -> QuestionCursor | None:
     """The place after the question whose id is `raw` (None: from the start)."""
     if raw is None:
         return None
-    question_id = bounded_int(raw, "after", 1, 2**63 - 1, 1)
-    question = await get_question(engine, question_id)
-    if question is None:
+    cursor = await question_cursor(engine, bounded_int(raw, "after", 1, 2**63 - 1, 1))
+    if cursor is None:
         raise invalid("after 不是已知的问题", "after is not a known question", field="after")
-    return QuestionCursor.question(question)
+    return cursor
 
 
 async def reply(request: web.Request) -> web.Response:
