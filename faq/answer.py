@@ -8,7 +8,9 @@ gets an honest "not sure", the 12333 hotline and an offer to pass the question t
 staff. More rules keep answers honest:
 
 - a question about the resident's own money matches an entry with `route: estimate`: the caller
-  runs the pension estimator with the resident's data (never a canned amount);
+  runs the pension estimator with the resident's data (never a canned amount); one that asks
+  in so many words how much the resident will get (`faq.own_money`) goes there even where the
+  confidence alone would abstain;
 - a question that names another province (or one of its big cities) gets no province-dependent
   answer: our entries give the national rule, which may not hold there;
 - a question about a subject we never answer (weather, loans, taxes, medical advice, commercial
@@ -31,6 +33,7 @@ from faq.bm25 import BM25Index
 from faq.confidence import Confidence, Signals
 from faq.knowledge import Entry, load_entries
 from faq.not_covered import Topic, load_topics
+from faq.own_money import asks_own_amount
 from faq.text import normalise, normalised_terms, prepare, terms
 
 #: Used when no calibration file is shipped.
@@ -235,6 +238,7 @@ class Answerer:
             for entry in self.entries
         ] + [[t for text in topic.phrasings for t in terms(text)] for topic in self.topics]
         self.index = BM25Index(docs)
+        self._estimates = tuple(i for i, e in enumerate(self.entries) if e.route == "estimate")
 
     def signals(self, question: str) -> tuple[Entry | Topic | None, Signals | None]:
         """The best entry (or subject) for `question` and what the search says about it."""
@@ -277,16 +281,33 @@ class Answerer:
         if topic is not None:
             return not_covered(topic, confidence)
         if entry is None or confidence < self.threshold:
-            return Abstained(
-                NOT_SURE,
-                NOT_SURE_EN,
-                confidence,
-                "low_confidence",
-                entry.id if entry else None,
-            )
+            estimate = self._own_amount(text, query)
+            if estimate is None:
+                return Abstained(
+                    NOT_SURE,
+                    NOT_SURE_EN,
+                    confidence,
+                    "low_confidence",
+                    entry.id if entry else None,
+                )
+            entry = estimate
         if self._withheld(entry, text):
             return Abstained(OTHER_PROVINCE, NOT_SURE_EN, confidence, "other_province", entry.id)
         return Answered(entry, confidence)
+
+    def own_amount(self, question: str) -> Entry | None:
+        """The estimator's entry `ask` gives `question` where its confidence would abstain: for
+        a question about the resident's own pension amount (`faq.own_money`), the `route:
+        estimate` entry it scores best on; None for any other question."""
+        text = normalise(question)
+        return self._own_amount(text, _query(text))
+
+    def _own_amount(self, text: str, query: list[str]) -> Entry | None:
+        if not self._estimates or not asks_own_amount(text):
+            return None
+        scores = self.index.scores(query)
+        best = max(self._estimates, key=scores.__getitem__) if scores else self._estimates[0]
+        return self.entries[best]
 
     @staticmethod
     def off_topic(question: str) -> bool:

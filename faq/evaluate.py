@@ -27,7 +27,7 @@ import yaml
 from core import today
 from faq.answer import MIN_INFORMATION, Answerer, calibration_path
 from faq.confidence import FEATURES, Confidence, Signals, fit, out_of_fold
-from faq.knowledge import KnowledgeBaseError
+from faq.knowledge import Entry, KnowledgeBaseError
 from faq.not_covered import Topic
 
 SPLITS = ("tuning", "held_out")
@@ -108,9 +108,18 @@ class Row:
     #: abstained on whatever the confidence (too vague, off topic, a subject we do not answer,
     #: another province's rules)
     withheld: bool
+    #: the estimator's entry given below the threshold: a question about the resident's own
+    #: pension amount (`Answerer.own_amount`), where nothing above withholds it
+    estimate: str | None = None
+
+    def given(self, threshold: float) -> str | None:
+        """The id of the entry answered with at `threshold` (None: abstained), as `ask`."""
+        if self.best is not None and self.confidence >= threshold:
+            return None if self.withheld else self.best
+        return self.estimate
 
     def answered(self, threshold: float) -> bool:
-        return self.best is not None and not self.withheld and self.confidence >= threshold
+        return self.given(threshold) is not None
 
 
 Scored = list[Row]
@@ -122,22 +131,31 @@ class Searched:
     best: str | None
     signals: Signals | None
     withheld: bool
+    estimate: str | None
 
 
 def searched(answerer: Answerer, questions: list[Question]) -> list[Searched]:
-    """Each question with the best entry's id, what the search says about it, and whether the
+    """Each question with the best entry's id, what the search says about it, whether the
     answerer abstains whatever the confidence (as `Answerer.ask` does): too vague, off topic, a
-    subject we do not answer, or another province's rules."""
+    subject we do not answer, or another province's rules; and the estimator's entry it gives
+    a question about the resident's own amount where the confidence is too low."""
     out = []
     for q in questions:
         best, signals = answerer.signals(q.text)
-        withheld = (
+        before = (
             (signals is not None and signals.information < MIN_INFORMATION)
             or answerer.off_topic(q.text)
             or isinstance(best, Topic)
-            or (best is not None and answerer.withheld(best, q.text))
         )
-        out.append(Searched(q, best.id if best else None, signals, withheld))
+        withheld = before or (isinstance(best, Entry) and answerer.withheld(best, q.text))
+        estimate = None if before else answerer.own_amount(q.text)
+        if estimate is not None and answerer.withheld(estimate, q.text):
+            estimate = None
+        out.append(
+            Searched(
+                q, best.id if best else None, signals, withheld, estimate.id if estimate else None
+            )
+        )
     return out
 
 
@@ -145,7 +163,13 @@ def scored(answerer: Answerer, questions: list[Question]) -> Scored:
     """Each question with the best entry's id, the answerer's confidence in it, and whether
     it abstains whatever the confidence."""
     return [
-        Row(s.question, s.best, answerer.confidence(s.signals) if s.signals else 0.0, s.withheld)
+        Row(
+            s.question,
+            s.best,
+            answerer.confidence(s.signals) if s.signals else 0.0,
+            s.withheld,
+            s.estimate,
+        )
         for s in searched(answerer, questions)
     ]
 
@@ -164,23 +188,26 @@ def calibrate(answerer: Answerer, questions: list[Question]) -> tuple[Confidence
     confidences = [0.0] * len(found)
     for i, confidence in zip(used, out_of_fold(samples), strict=True):
         confidences[i] = confidence
-    rows = [Row(s.question, s.best, c, s.withheld) for s, c in zip(found, confidences, strict=True)]
+    rows = [
+        Row(s.question, s.best, c, s.withheld, s.estimate)
+        for s, c in zip(found, confidences, strict=True)
+    ]
     return fit(samples), choose_threshold(rows)
 
 
 def figures(rows: Scored, threshold: float) -> Figures:
     f = Figures()
     for row in rows:
-        q, best, answered = row.question, row.best, row.answered(threshold)
+        q, given = row.question, row.given(threshold)
         if q.entry is None:
             f.out_of_scope += 1
-            f.abstained_out_of_scope += not answered
+            f.abstained_out_of_scope += given is None
             continue
         f.in_scope += 1
-        f.top1 += best == q.entry
-        if not answered:
+        f.top1 += row.best == q.entry
+        if given is None:
             f.abstained_in_scope += 1
-        elif best == q.entry:
+        elif given == q.entry:
             f.answered_right += 1
         else:
             f.answered_wrong += 1
@@ -273,11 +300,15 @@ def misses(rows: Scored, threshold: float) -> list[str]:
     ANSWERED when its confidence would have it answered) or an out-of-scope question answered."""
     lines = []
     for row in rows:
-        q, answered = row.question, row.answered(threshold)
-        if (q.entry is None and not answered) or (q.entry is not None and row.best == q.entry):
+        q, given = row.question, row.given(threshold)
+        if (q.entry is None and given is None) or (q.entry is not None and given == q.entry):
             continue
-        mark = "ANSWERED" if answered else "withheld" if row.withheld else "abstains"
-        lines.append(f"{mark} {row.confidence:.3f} want={q.entry or '-'} got={row.best} {q.text}")
+        if q.entry is not None and given is None and row.best == q.entry:
+            continue  # ranked right, abstained on: not a miss
+        mark = "ANSWERED" if given else "withheld" if row.withheld else "abstains"
+        lines.append(
+            f"{mark} {row.confidence:.3f} want={q.entry or '-'} got={given or row.best} {q.text}"
+        )
     return lines
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from faq import Abstained, Answered, Answerer, KnowledgeBaseError, load_entries, load_topics
-from faq.evaluate import within
+from faq.evaluate import Question, Row, figures, within
 
 KB = """
 - id: flexible-join
@@ -80,6 +80,27 @@ def test_own_money_goes_to_the_estimator_not_a_canned_number(answerer: Answerer)
     reply = answerer.ask("我退休以后一个月能拿多少钱")
     assert isinstance(reply, Answered)
     assert reply.as_dict()["route"] == "estimate"
+
+
+def test_a_question_about_ones_own_amount_goes_to_the_estimator_below_the_threshold(
+    answerer: Answerer,
+) -> None:
+    """The wording says it: the resident asks what they will get. With a threshold nothing
+    reaches, such a question still goes to the estimator, and nothing else is answered."""
+    answerer.threshold = 1.01
+    own = ("俺老了能领几个钱", "我交了八年，到60岁每月能拿多少钱", "自己交的以后能拿多少")
+    for question in own:
+        reply = answerer.ask(question)
+        assert isinstance(reply, Answered), question
+        assert reply.entry.id == "my-pension-amount"
+        assert reply.confidence < answerer.threshold
+        assert answerer.own_amount(question) == reply.entry
+    # Somebody else's pension, an amount paid, or no amount at all: abstained on as before.
+    for question in ("我妈退休了能领多少", "我每个月交多少钱", "断缴了以前交的还算吗"):
+        reply = answerer.ask(question)
+        assert isinstance(reply, Abstained), question
+        assert reply.reason == "low_confidence"
+        assert answerer.own_amount(question) is None
 
 
 def test_another_provinces_rules_are_not_guessed(answerer: Answerer) -> None:
@@ -163,3 +184,18 @@ def test_the_threshold_margin_grows_as_the_tuning_part_shrinks() -> None:
     small, large = within(0.03, 192), within(0.03, 775)
     assert 0.008 < small < large < 0.03
     assert large + 3 * (large * (1 - large) / 775) ** 0.5 <= 0.03 + 1e-9
+
+
+def test_the_evaluation_counts_what_ask_gives() -> None:
+    """A row's entry is the best one at or above the threshold (unless withheld), and below it
+    the estimator's entry for a question about the resident's own amount, as `ask` decides."""
+    own = Question("我退休了能拿多少钱", "my-pension-amount", "tuning")
+    routed = Row(own, "flexible-join", 0.4, withheld=False, estimate="my-pension-amount")
+    assert routed.given(0.5) == "my-pension-amount"
+    assert routed.given(0.3) == "flexible-join"  # confident: the ranking decides, as in ask
+    other = Row(own, "flexible-join", 0.9, withheld=True, estimate="my-pension-amount")
+    assert other.given(0.5) is None  # another province's answer is never given
+    right = figures([routed], 0.5)
+    assert (right.answered_right, right.answered_wrong, right.top1) == (1, 0, 0)
+    wrong = figures([routed], 0.3)
+    assert (wrong.answered_right, wrong.answered_wrong) == (0, 1)

@@ -137,3 +137,16 @@ def test_a_named_place_does_not_lower_the_confidence_of_a_question() -> None:
         reply = yunnan.ask(question)
         assert isinstance(reply, Abstained)
         assert reply.reason == "other_province", question
+
+
+def test_residents_asking_what_they_will_get_reach_the_estimator() -> None:
+    """The everyday wordings of "how much will I get" (none of them in our question set) go to
+    the estimator, whose answer depends on the province: another province's is not guessed."""
+    yunnan = Answerer(province="云南省")
+    for question in ("我退休了能拿多少钱", "俺老了能领几个钱", "自己交的养老保险以后能拿多少"):
+        reply = yunnan.ask(question)
+        assert isinstance(reply, Answered), (question, reply)
+        assert reply.entry.route == "estimate"
+    other = yunnan.ask("我在深圳交了十年，退休能领多少")
+    assert isinstance(other, Abstained)
+    assert other.reason == "other_province"
