@@ -5,6 +5,11 @@ answers what it can by SMS (campaigns.replies): such a question is closed with `
 "auto" and leaves the open queue, but `--all` still lists it, marked as answered automatically,
 so staff can read what residents were told. Staff list the open ones, call or write back, and
 close them (`answered_by` "staff"); closing writes an event so that the results reports count it.
+
+A township's staff see only questions whose sender is a resident of that township (`township`):
+the filter is part of the query, so each page holds up to `limit` of their questions, read in
+order from the partial indexes like an admin's. Questions from unknown senders (no resident) are
+for admins only (`township=None`: every question).
 """
 
 from __future__ import annotations
@@ -13,11 +18,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, false, select, text, tuple_, union_all, update
+from sqlalchemy import ColumnElement, Select, exists, false, select, text, tuple_, union_all, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from campaigns.events import EventKind, event_row, write_events
 from campaigns.model import ANSWERED_QUESTION, INBOUND, UNANSWERED_QUESTION
+from ledger import RESIDENTS
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,30 +53,45 @@ class QuestionCursor:
         return cls(q.answered_at is not None, q.received_at, q.id)
 
 
-def _part(predicate: str, limit: int, after: QuestionCursor | None) -> Select[Any]:
+def _from_township(township: str) -> ColumnElement[bool]:
+    """A question whose sender is a resident of `township` (one with no resident is not)."""
+    r = RESIDENTS.c
+    return exists().where(r.id_number == INBOUND.c.resident_id, r.township == township)
+
+
+def _part(
+    predicate: str, limit: int, after: QuestionCursor | None, township: str | None
+) -> Select[Any]:
     """The first `limit` questions of one part of the list (open or answered), after `after`,
     read in order from that part's partial index (its predicate as SQL text, so that a generic
-    plan can use it too)."""
+    plan can use it too); with a township, only its residents' questions."""
     c = INBOUND.c
     query = select(INBOUND).where(text(predicate))
+    if township is not None:
+        query = query.where(_from_township(township))
     if after is not None:
         query = query.where(tuple_(c.received_at, c.id) > tuple_(after.received_at, after.id))
     return query.order_by(c.received_at, c.id).limit(limit)
 
 
 def questions_query(
-    include_closed: bool, limit: int, after: QuestionCursor | None = None
+    include_closed: bool,
+    limit: int,
+    after: QuestionCursor | None = None,
+    township: str | None = None,
 ) -> Select[Any]:
     """`list_questions`' query: the open questions, then (when asked for) the answered ones,
-    each oldest first. Each part reads at most `limit` rows of its own index: sorting every
-    question ever received for one page read them all (migration 0013)."""
+    each oldest first; with a township, only those of its residents. Each part reads its own
+    index in order and stops at `limit` rows it keeps: sorting every question ever received
+    for one page read them all (migration 0013)."""
     if not include_closed:
         if after is not None and after.closed:
             return select(INBOUND).where(false())
-        return _part(UNANSWERED_QUESTION, limit, after)
-    parts = [_part(ANSWERED_QUESTION, limit, after if after and after.closed else None)]
+        return _part(UNANSWERED_QUESTION, limit, after, township)
+    closed_after = after if after and after.closed else None
+    parts = [_part(ANSWERED_QUESTION, limit, closed_after, township)]
     if after is None or not after.closed:
-        parts.insert(0, _part(UNANSWERED_QUESTION, limit, after))
+        parts.insert(0, _part(UNANSWERED_QUESTION, limit, after, township))
     # SQLite takes ORDER BY and LIMIT only on a whole compound: each part is a subquery.
     both = union_all(*(select(part.subquery()) for part in parts)).subquery()
     order = (both.c.answered_at.is_not(None), both.c.received_at, both.c.id)
@@ -98,22 +119,28 @@ async def list_questions(
     include_closed: bool = False,
     limit: int = 100,
     after: QuestionCursor | None = None,
+    township: str | None = None,
 ) -> list[StoredQuestion]:
-    """Residents' questions, oldest open first (closed ones after them when asked for); the
-    next page starts `after=QuestionCursor.question(last of this page)`."""
+    """Residents' questions, oldest open first (closed ones after them when asked for); with a
+    township, only those whose sender is one of its residents (None: every question, unknown
+    senders' too). A page holds `limit` questions unless the list ends there; the next page
+    starts `after=QuestionCursor.question(last of this page)`, with the same township."""
+    query = questions_query(include_closed, limit, after, township)
     async with engine.connect() as connection:
-        rows = (await connection.execute(questions_query(include_closed, limit, after))).all()
+        rows = (await connection.execute(query)).all()
     return [_stored(r) for r in rows]
 
 
-async def get_question(engine: AsyncEngine, question_id: int) -> StoredQuestion | None:
-    """One resident's question by id, open or closed; None when there is none."""
+async def get_question(
+    engine: AsyncEngine, question_id: int, *, township: str | None = None
+) -> StoredQuestion | None:
+    """One resident's question by id, open or closed; None when there is none (or, with a
+    township, when its sender is not one of that township's residents)."""
+    query = select(INBOUND).where(INBOUND.c.id == question_id, INBOUND.c.kind == "question")
+    if township is not None:
+        query = query.where(_from_township(township))
     async with engine.connect() as connection:
-        row = (
-            await connection.execute(
-                select(INBOUND).where(INBOUND.c.id == question_id, INBOUND.c.kind == "question")
-            )
-        ).first()
+        row = (await connection.execute(query)).first()
     return None if row is None else _stored(row)
 
 

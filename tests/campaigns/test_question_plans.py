@@ -1,7 +1,8 @@
 """Residents' questions are found through their partial indexes (migrations 0012 and 0013).
 
 The worker polls the untriaged ones every second and staff list the unanswered ones; both used
-to read all of `inbound_messages` (every reply and opt-out ever received).
+to read all of `inbound_messages` (every reply and opt-out ever received). A township's staff
+read the same indexes, their residents' questions kept by the query.
 """
 
 from __future__ import annotations
@@ -51,3 +52,23 @@ async def test_the_list_with_closed_questions_reads_both_indexes(engine: AsyncEn
             assert "Seq Scan" not in plan, plan
             open_part = "ix_inbound_open_questions" in plan
             assert open_part is (after is None or not after.closed), plan
+
+
+async def test_a_townships_list_reads_the_same_indexes(engine: AsyncEngine) -> None:
+    """A staff member's list keeps their township's questions in the query itself: each part is
+    still read in order from its partial index, its sender's resident looked up per question
+    (by ID number), so neither table is scanned whole."""
+    cases = [(False, None), (False, QuestionCursor(False, NOW, 7))]
+    cases += [
+        (True, after) for after in (None, *(QuestionCursor(c, NOW, 7) for c in (False, True)))
+    ]
+    for include_closed, after in cases:
+        plan = await _plan(engine, questions_query(include_closed, 100, after, township="新哨镇"))
+        index = "ix_inbound_closed_questions" if include_closed else "ix_inbound_open_questions"
+        assert _uses(plan, index, engine), plan
+        assert "SCAN residents" not in plan, plan
+        if engine.dialect.name == "postgresql":
+            assert "Seq Scan" not in plan, plan
+            open_part = after is None or not after.closed
+            assert ("ix_inbound_open_questions" in plan) is open_part, plan
+            assert ("ix_inbound_closed_questions" in plan) is include_closed, plan

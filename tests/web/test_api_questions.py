@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -185,3 +186,72 @@ async def test_the_list_pages_after_its_last_question(
     assert seen == sorted(ids.values())
     unknown = await client.get("/api/v1/questions?after=999999", headers=bearer(tokens.admin))
     assert unknown.status == 422
+
+
+async def test_staff_pages_are_full_pages_of_their_townships_questions(
+    engine: AsyncEngine, client: Client, tokens: Tokens, people: dict[str, list[str]]
+) -> None:
+    """A staff member's page holds `limit` of their township's questions however many others
+    (another township's, unknown senders') come between them, in the list's order; `next` is
+    the last one shown when the page is full and continues the list, and no page is empty with
+    a `next`. Between two of theirs here are more than the 5,000 questions a staff page used to
+    be drawn from before the township filter: that page was empty but for a `next`."""
+    home, other = people[HOME], people[OTHER]
+    senders: list[str | None] = [home[0], home[1]]
+    senders += [other[n % 2] if n % 5 else None for n in range(5001)]
+    senders += [home[2], other[0], None, home[0], home[1], other[1]]
+    senders += [other[0], None] * 60  # more than a page of others before the last one
+    senders += [home[2], other[1]]
+    ids = await _many_questions(engine, senders)
+    theirs = [i for i, r in zip(ids, senders, strict=True) if r in home]
+    assert len(theirs) == 6
+
+    # A full page has a `next` even when it ends the list; the page after it is empty, `next` null.
+    for limit, sizes in ((2, [2, 2, 2, 0]), (4, [4, 2]), (500, [6])):
+        pages = await _staff_pages(client, tokens.staff, f"limit={limit}")
+        assert [len(page) for page in pages] == sizes
+        assert [i for page in pages for i in page] == theirs
+
+    admin = await client.get("/api/v1/questions?limit=5", headers=bearer(tokens.admin))
+    first = await admin.json()
+    assert [q["id"] for q in first["questions"]] == ids[:5]
+    assert first["next"] == ids[4]
+    assert any(q["resident_id"] is None for q in first["questions"])
+    for question in (ids[2], ids[3]):  # an unknown sender's, another township's
+        assert (await _reply(client, question, "好的", tokens.staff)).status == 404
+
+
+async def _many_questions(engine: AsyncEngine, senders: list[str | None]) -> list[int]:
+    """One open question from each of `senders` (a resident's ID number, or None for an unknown
+    number), received a second apart in that order; their ids, in that order."""
+    start = NOW - timedelta(days=1)
+    rows = [
+        {
+            "provider": "aliyun",
+            "sender": f"1390000{n:04d}",
+            "resident_id": resident_id,
+            "text": "灵活就业怎么交医保",
+            "kind": "question",
+            "received_at": start + timedelta(seconds=n),
+        }
+        for n, resident_id in enumerate(senders)
+    ]
+    async with engine.begin() as connection:
+        await connection.execute(insert(INBOUND), rows)
+        found = await connection.execute(select(INBOUND.c.id).order_by(INBOUND.c.received_at))
+        return list(found.scalars())
+
+
+async def _staff_pages(client: Client, token: str, query: str) -> list[list[int]]:
+    """The question ids of each page a client reads, following `next` until it is null."""
+    pages: list[list[int]] = []
+    after = ""
+    while True:
+        response = await client.get(f"/api/v1/questions?{query}{after}", headers=bearer(token))
+        body = await response.json()
+        pages.append([q["id"] for q in body["questions"]])
+        if body["next"] is None:
+            return pages
+        assert pages[-1], "an empty page with a next"
+        assert body["next"] == pages[-1][-1]
+        after = f"&after={body['next']}"

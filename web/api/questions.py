@@ -1,12 +1,17 @@
 """The hand-off queue: residents' questions staff follow up, and the reply they record.
 
 Staff see only questions whose sender is a resident of their township (questions from unknown
-senders are for admins). A reply closes the question and, for an SMS question, queues the text
-to the resident through the standing reply campaign (campaigns.reply_to_question: once, within
-the reply window, never to a stopped number); it records the text, who wrote it and when.
-`sent_to_resident` says whether it was queued: not for a Telegram question, a sender who is not a
-resident, or a stopped number (`not_sent_reason`). A text too long for the reply's SMS parts is
-refused (422) and nothing changes.
+senders are for admins). The list's query keeps only those (campaigns.list_questions with the
+township), so a staff member's page holds `limit` of their questions as an admin's does of every
+question, and `next` (the last question shown, when the page is full; else null) continues it.
+Another township's question answers 404, as an unknown one does.
+
+A reply closes the question and, for an SMS question, queues the text to the resident through
+the standing reply campaign (campaigns.reply_to_question: once, within the reply window, never to
+a stopped number); it records the text, who wrote it and when. `sent_to_resident` says whether it
+was queued: not for a Telegram question, a sender who is not a resident, or a stopped number
+(`not_sent_reason`). A text too long for the reply's SMS parts is refused (422) and nothing
+changes.
 """
 
 from __future__ import annotations
@@ -29,17 +34,13 @@ from campaigns import (
     utc_now,
 )
 from core import mask_id_number, mask_phone, mask_text
-from ledger import Resident
 from web.api.auth import ENGINE, principal
 from web.api.body import bounded_int, json_object, path_id, query_flag
-from web.api.errors import conflict, invalid, json_response, not_found
+from web.api.errors import conflict, forbidden, invalid, json_response, not_found
 from web.api.model import QUESTION_REPLIES
 from web.api.people import STAFF_ROLES
 from web.api.tokens import Principal, Role
 
-_R = Resident.__table__
-#: How many questions a staff member's list is drawn from before the township filter.
-_SCAN = 5000
 REPLY_LIMIT = 500
 
 
@@ -50,16 +51,10 @@ async def index(request: web.Request) -> web.Response:
     limit = bounded_int(request.query.get("limit"), "limit", 1, 500, 100)
     engine = request.app[ENGINE]
     after = await _after(engine, request.query.get("after"))
-    # Admins' pages are read `limit` at a time; staff's from up to _SCAN questions, then
-    # narrowed to their township (the page ends where the scan did when it was full).
-    scan = await list_questions(
-        engine,
-        include_closed=include_closed,
-        limit=limit if who.role is Role.ADMIN else _SCAN,
-        after=after,
+    shown = await list_questions(
+        engine, include_closed=include_closed, limit=limit, after=after, township=_township(who)
     )
-    shown = (await _mine(engine, who, scan))[:limit]
-    last = shown[-1] if len(shown) == limit else scan[-1] if len(scan) == _SCAN else None
+    last = shown[-1] if len(shown) == limit else None
     replies = await _replies(engine, [q.id for q in shown])
     return json_response(
         {
@@ -91,9 +86,9 @@ async def reply(request: web.Request) -> web.Response:
             field="text",
         )
     engine = request.app[ENGINE]
-    # By id: looking for it among the first _SCAN questions missed every later one.
-    question = await get_question(engine, question_id)
-    if question is None or not await _mine(engine, who, [question]):
+    # By id, and for staff only their township's: another's answers as an unknown one does.
+    question = await get_question(engine, question_id, township=_township(who))
+    if question is None:
         raise not_found("问题", "question")
     now = utc_now()
     if question.answered_at is not None:
@@ -126,26 +121,13 @@ async def reply(request: web.Request) -> web.Response:
     )
 
 
-async def _mine(
-    engine: AsyncEngine, who: Principal, questions: list[StoredQuestion]
-) -> list[StoredQuestion]:
-    """Those of `questions` that `who` may see: all for admins, their township's for staff."""
+def _township(who: Principal) -> str | None:
+    """Whose questions `who` sees: None (every question) for an admin, else their township's."""
     if who.role is Role.ADMIN:
-        return questions
-    ids = sorted({q.resident_id for q in questions if q.resident_id})
-    if not ids:
-        return []
-    async with engine.connect() as connection:
-        mine: set[str] = set(
-            (
-                await connection.execute(
-                    select(_R.c.id_number).where(
-                        _R.c.id_number.in_(ids), _R.c.township == who.township
-                    )
-                )
-            ).scalars()
-        )
-    return [q for q in questions if q.resident_id in mine]
+        return None
+    if who.township is None:  # create_token refuses such a staff token: never every question
+        raise forbidden()
+    return who.township
 
 
 async def _replies(engine: AsyncEngine, ids: list[int]) -> dict[int, str]:
