@@ -144,10 +144,13 @@ async def get_question(
     return None if row is None else _stored(row)
 
 
-async def question_cursor(engine: AsyncEngine, question_id: int) -> QuestionCursor | None:
+async def question_cursor(
+    engine: AsyncEngine, question_id: int, *, township: str | None = None
+) -> QuestionCursor | None:
     """Where the page after question `question_id` starts; None when there is no such
-    question (a page's `after`, from the CLI or the API)."""
-    question = await get_question(engine, question_id)
+    question, or (with a township) when it is not one of that township's (a page's `after`,
+    from the CLI or the API: another township's id is refused as an unknown one is)."""
+    question = await get_question(engine, question_id, township=township)
     return None if question is None else QuestionCursor.question(question)
 
 

@@ -219,6 +219,19 @@ async def test_staff_pages_are_full_pages_of_their_townships_questions(
     assert any(q["resident_id"] is None for q in first["questions"])
     for question in (ids[2], ids[3]):  # an unknown sender's, another township's
         assert (await _reply(client, question, "好的", tokens.staff)).status == 404
+        # As a page's `after`, it is refused as an unknown id is: it tells staff nothing.
+        after = await client.get(
+            f"/api/v1/questions?after={question}", headers=bearer(tokens.staff)
+        )
+        assert after.status == 422
+        assert (await after.json()) == (
+            await (
+                await client.get("/api/v1/questions?after=999999999", headers=bearer(tokens.staff))
+            ).json()
+        )
+    assert (
+        await client.get(f"/api/v1/questions?after={ids[3]}", headers=bearer(tokens.admin))
+    ).status == 200
 
 
 async def _many_questions(engine: AsyncEngine, senders: list[str | None]) -> list[int]:

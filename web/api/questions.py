@@ -50,9 +50,10 @@ async def index(request: web.Request) -> web.Response:
     include_closed = query_flag(request, "all")
     limit = bounded_int(request.query.get("limit"), "limit", 1, 500, 100)
     engine = request.app[ENGINE]
-    after = await _after(engine, request.query.get("after"))
+    township = _township(who)
+    after = await _after(engine, request.query.get("after"), township)
     shown = await list_questions(
-        engine, include_closed=include_closed, limit=limit, after=after, township=_township(who)
+        engine, include_closed=include_closed, limit=limit, after=after, township=township
     )
     last = shown[-1] if len(shown) == limit else None
     replies = await _replies(engine, [q.id for q in shown])
@@ -64,11 +65,15 @@ async def index(request: web.Request) -> web.Response:
     )
 
 
-async def _after(engine: AsyncEngine, raw: str | None) -> QuestionCursor | None:
-    """The place after the question whose id is `raw` (None: from the start)."""
+async def _after(
+    engine: AsyncEngine, raw: str | None, township: str | None
+) -> QuestionCursor | None:
+    """The place after the question whose id is `raw` (None: from the start); another
+    township's question is refused as an unknown one is, so an id tells staff nothing."""
     if raw is None:
         return None
-    cursor = await question_cursor(engine, bounded_int(raw, "after", 1, 2**63 - 1, 1))
+    number = bounded_int(raw, "after", 1, 2**63 - 1, 1)
+    cursor = await question_cursor(engine, number, township=township)
     if cursor is None:
         raise invalid("after 不是已知的问题", "after is not a known question", field="after")
     return cursor
