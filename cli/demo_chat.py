@@ -82,7 +82,8 @@ class _Resident:
 
 async def run_chat(engine: AsyncEngine, redis: Redis, stack: LocalStack) -> None:
     """A linked resident of working age: consent, a question, an unknown question passed to
-    staff, the estimate from their ledger row, and stop."""
+    staff, a question about their own pension answered with the estimate from their ledger row,
+    and stop."""
     console.print("[bold]6. Telegram 机器人对话 / A chat with the bot[/]")
     async with engine.connect() as connection:
         chat_id = (
@@ -110,7 +111,7 @@ async def run_chat(engine: AsyncEngine, redis: Redis, stack: LocalStack) -> None
             await resident.say("俺是跑外卖的，养老保险咋交")
             await resident.say("明天会下雨吗")
             await resident.press("handoff", "请工作人员联系我")
-            await resident.say("/estimate")
+            await resident.say("我退休了能拿多少钱")  # own money: the estimator, never a number
             await resident.say("退订")
     finally:
         await runner.stop()
