@@ -25,7 +25,7 @@ from redis.asyncio import Redis
 from bot.chat_cache import ChatCache
 from bot.services import ChatRecords, ChatUser, StoredChat
 from bot.texts import COMMON, language_of
-from core import resident_ref, run_bound
+from core import LuaScript, resident_ref, run_bound
 
 #: Handler data key: the chat's cached state as Throttle fetched it (None: not cached).
 CACHED = "_cached_chat"
@@ -47,6 +47,9 @@ for i = 2, #KEYS do
 end
 return out
 """
+# One command, not a pipeline of four: redis-py's pipeline was most of an update's Redis cost in
+# the client.
+_count_and_read = LuaScript(_COUNT_AND_READ)
 
 
 def _sender(update: Update) -> tuple[User | None, int | None]:
@@ -120,12 +123,10 @@ class Throttle(BaseMiddleware):
         window: int = 10,
         fsm: PrefetchedFSM | None = None,
     ) -> None:
+        self._redis = redis
         self._limit = limit
         self._window = window
         self._fsm = fsm
-        # One command, not a pipeline of four: redis-py's pipeline was most of an update's
-        # Redis cost in the client.
-        self._count_and_read = redis.register_script(_COUNT_AND_READ)
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         assert isinstance(event, Update)
@@ -140,7 +141,7 @@ class Throttle(BaseMiddleware):
             keys.append(ChatCache.key(chat_id))
         if fsm is not None and context is not None:
             keys.append(fsm.state_key(context))
-        count, *values = await self._count_and_read(keys=keys, args=[self._window])
+        count, *values = await _count_and_read(self._redis, keys, [self._window])
         if int(count) <= self._limit:
             if chat_id is not None:
                 data[CACHED] = _unwrapped(values[0])
