@@ -18,7 +18,7 @@ from aiogram.methods import SendMessage
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from bot.faq_answer import MAX_QUESTION, entry_answer
-from bot.filters import Data, HasText, TextMatches
+from bot.filters import Data, TextMatches
 from bot.pending import PendingQuestions as Pending
 from bot.routers.estimate import begin_estimate
 from bot.services import ChatRecords, ChatUser
@@ -126,10 +126,18 @@ async def not_text(message: Message, language: str) -> SendMessage:
 def router() -> Router:
     """A fresh router of this feature (a router joins one dispatcher only)."""
     router = Router(name="faq")
-    router.message.register(
-        typed_hand_off, TextMatches(lambda text: text.strip() in HAND_OFF_WORDS)
-    )
+    # A question is nearly every update: it passes one check, and a typed request for a person
+    # (refused by that check) reaches the next handler, as it would if that came first.
+    router.message.register(question, TextMatches(_is_a_question))
+    router.message.register(typed_hand_off, TextMatches(_asks_for_a_person))
     router.callback_query.register(pressed_hand_off, Data(HAND_OFF))
-    router.message.register(question, HasText())
     router.message.register(not_text)
     return router
+
+
+def _asks_for_a_person(text: str) -> bool:
+    return text.strip() in HAND_OFF_WORDS
+
+
+def _is_a_question(text: str) -> bool:
+    return not _asks_for_a_person(text)
