@@ -76,17 +76,28 @@ def build_dispatcher(
     # Most updates are plain questions: they go to faq first, past nothing else. What the
     # commands router admits and leaves (an unknown command, a sticker mid-dialogue) reaches
     # faq after it, as if faq were simply last.
-    questions = _behind(consent, "questions", faq.router())
+    questions = _guarded(consent, faq.router())
     questions.message.filter(NeitherCommandNorState(Linking, EstimateForm, text=is_stop))
-    left_over = _behind(consent, "left_over", faq.router())
+    left_over = _guarded(consent, faq.router())
     dispatcher.include_routers(questions, commands, left_over, errors.router())
     return dispatcher
 
 
 def _behind(consent: RequireConsent, name: str, *routers: Router) -> Router:
     """`routers` under one parent whose messages and button presses need consent."""
-    parent = Router(name=name)
-    parent.message.middleware(consent)
-    parent.callback_query.middleware(consent)
+    parent = _guarded(consent, Router(name=name))
     parent.include_routers(*routers)
     return parent
+
+
+def _guarded(consent: RequireConsent, router: Router) -> Router:
+    """`router` itself, its messages and button presses needing consent.
+
+    A router alone behind consent (and its first check) carries them itself rather than under
+    a parent: each level of routers costs every update that passes it a round of aiogram's
+    propagation (its middlewares wrapped, its filters checked, its data copied), and the faq
+    router takes most updates.
+    """
+    router.message.middleware(consent)
+    router.callback_query.middleware(consent)
+    return router

@@ -11,9 +11,11 @@ work for anyone.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from aiogram import BaseMiddleware, Bot
+from aiogram.fsm.context import FSMContext
 from aiogram.fsm.middleware import FSMContextMiddleware
 from aiogram.fsm.storage.memory import DisabledEventIsolation
 from aiogram.fsm.storage.redis import RedisStorage
@@ -23,11 +25,11 @@ from redis.asyncio import Redis
 from bot.chat_cache import ChatCache
 from bot.services import ChatRecords, ChatUser, StoredChat
 from bot.texts import COMMON, language_of
-from core import resident_ref, run_bound
+from core import LuaScript, resident_ref, run_bound
 
 #: Handler data key: the chat's cached state as Throttle fetched it (None: not cached).
 CACHED = "_cached_chat"
-#: Handler data key: the dialogue state as Throttle fetched it (raw, as stored).
+#: Handler data key: the dialogue (FSM) context and its state as Throttle fetched it.
 PREFETCHED_STATE = "_prefetched_state"
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
@@ -45,6 +47,9 @@ for i = 2, #KEYS do
 end
 return out
 """
+# One command, not a pipeline of four: redis-py's pipeline was most of an update's Redis cost in
+# the client.
+_count_and_read = LuaScript(_COUNT_AND_READ)
 
 
 def _sender(update: Update) -> tuple[User | None, int | None]:
@@ -118,12 +123,10 @@ class Throttle(BaseMiddleware):
         window: int = 10,
         fsm: PrefetchedFSM | None = None,
     ) -> None:
+        self._redis = redis
         self._limit = limit
         self._window = window
         self._fsm = fsm
-        # One command, not a pipeline of four: redis-py's pipeline was most of an update's
-        # Redis cost in the client.
-        self._count_and_read = redis.register_script(_COUNT_AND_READ)
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         assert isinstance(event, Update)
@@ -131,18 +134,19 @@ class Throttle(BaseMiddleware):
         if user is None:
             return await handler(event, data)
         key = f"bot:throttle:{user.id}"
-        state_key = None if self._fsm is None else self._fsm.state_key(data)
+        fsm = self._fsm
+        context = None if fsm is None else fsm.context(data)
         keys = [key]
         if chat_id is not None:
             keys.append(ChatCache.key(chat_id))
-        if state_key is not None:
-            keys.append(state_key)
-        count, *values = await self._count_and_read(keys=keys, args=[self._window])
+        if fsm is not None and context is not None:
+            keys.append(fsm.state_key(context))
+        count, *values = await _count_and_read(self._redis, keys, [self._window])
         if int(count) <= self._limit:
             if chat_id is not None:
                 data[CACHED] = _unwrapped(values[0])
-            if state_key is not None:
-                data[PREFETCHED_STATE] = _unwrapped(values[-1])
+            if context is not None:
+                data[PREFETCHED_STATE] = Prefetched(context, _unwrapped(values[-1]))
             return await handler(event, data)
         if int(count) == self._limit + 1:  # told once, in the webhook's answer (bot.webhook)
             language = language_of(user.language_code)  # before ChatContext: no database read
@@ -151,6 +155,14 @@ class Throttle(BaseMiddleware):
             if event.callback_query is not None:
                 return event.callback_query.answer(COMMON(language, "throttled"))
         return None
+
+
+@dataclass(frozen=True, slots=True)
+class Prefetched:
+    """The update's dialogue context and its state, raw as Redis returned it (None: none)."""
+
+    context: FSMContext
+    raw: Any
 
 
 def _unwrapped(value: list[Any]) -> Any:
@@ -187,22 +199,24 @@ class PrefetchedFSM(FSMContextMiddleware):
         super().__init__(storage=storage, events_isolation=DisabledEventIsolation())
         self._redis_storage = storage
 
-    def state_key(self, data: dict[str, Any]) -> str | None:
-        """The Redis key of the update's state (None: the update has no chat or user)."""
+    def context(self, data: dict[str, Any]) -> FSMContext | None:
+        """The update's dialogue context, as aiogram's middleware resolves it (None: the update
+        has no chat or user). Throttle hands it on with the state (`Prefetched`), so that it is
+        resolved once an update."""
         bot: Bot = data["bot"]
-        context = self.resolve_event_context(bot, data)
-        if context is None:
-            return None
+        return self.resolve_event_context(bot, data)
+
+    def state_key(self, context: FSMContext) -> str:
+        """The Redis key of `context`'s state."""
         return self._redis_storage.key_builder.build(context.key, "state")
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
-        if PREFETCHED_STATE not in data:
+        prefetched: Prefetched | None = data.pop(PREFETCHED_STATE, None)
+        if prefetched is None:
             return await super().__call__(handler, event, data)
-        raw = data.pop(PREFETCHED_STATE)
-        context = self.resolve_event_context(data["bot"], data)
         data["fsm_storage"] = self.storage
-        if context is not None:
-            # As RedisStorage.get_state reads it.
-            state = raw.decode("utf-8") if isinstance(raw, bytes) else raw
-            data.update({"state": context, "raw_state": state})
+        raw = prefetched.raw
+        # As RedisStorage.get_state reads it.
+        state = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+        data.update({"state": prefetched.context, "raw_state": state})
         return await handler(event, data)

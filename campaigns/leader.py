@@ -20,8 +20,7 @@ from typing import Final
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from campaigns.ratelimit import LuaScript
-from core import get_logger
+from core import LuaScript, get_logger
 
 # KEYS[1] the lock; ARGV token, milliseconds. 1 when the token still held the lock.
 _RENEW: Final = LuaScript(

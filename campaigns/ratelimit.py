@@ -18,15 +18,13 @@ earlier ones is refused instead, so that no worker books the gateway far ahead.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Final
 
 from redis.asyncio import Redis
-from redis.exceptions import NoScriptError
 
+from core import LuaScript
 from ops.instruments import observe_rate_wait
 
 # KEYS[1] the bucket; ARGV rate (tokens a second), burst, wanted, longest wait in seconds.
@@ -78,25 +76,6 @@ if left < ms then
 end
 return left
 """
-
-
-class LuaScript:
-    """A Lua script run by its SHA1 (EVALSHA), sent in full (EVAL) when the server lacks it.
-
-    EVAL also loads the script, so the next call finds it by SHA again; a server restart or a
-    SCRIPT FLUSH costs one EVAL, never an error.
-    """
-
-    def __init__(self, source: str) -> None:
-        self.source = source
-        self.sha = hashlib.sha1(source.encode(), usedforsecurity=False).hexdigest()
-
-    async def __call__(self, redis: Redis, keys: Sequence[str], args: Sequence[Any]) -> Any:
-        """Run the script on `redis` with `keys` and `args`; its answer."""
-        try:
-            return await redis.evalsha(self.sha, len(keys), *keys, *args)
-        except NoScriptError:
-            return await redis.eval(self.source, len(keys), *keys, *args)
 
 
 _take = LuaScript(_TAKE)

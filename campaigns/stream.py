@@ -30,8 +30,7 @@ from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 from redis.typing import KeyT, StreamIdT
 
-from campaigns.ratelimit import LuaScript
-from core import get_logger
+from core import LuaScript, get_logger
 from ops.instruments import count_dead_letters
 
 #: Replies to residents, notices, promotional messages: lower is served first.

@@ -16,7 +16,7 @@ from core.logging import (
 from core.loop import run_loop
 from core.masking import mask_id_number, mask_phone, mask_text
 from core.migrate import upgrade_to_head
-from core.redis import create_redis
+from core.redis import LuaScript, create_redis
 from core.row_batches import RowParams, as_columns, is_postgresql, unnested
 from core.settings import EMBEDDED_REDIS, Settings, load_settings
 from core.transactions import in_transaction, is_transient
@@ -29,6 +29,7 @@ __all__ = [
     "GroupCommit",
     "GroupRead",
     "HeldConnection",
+    "LuaScript",
     "RowParams",
     "Settings",
     "as_columns",

@@ -124,9 +124,17 @@ async def run_bound(work: Awaitable[T], **context: Any) -> T:
 
     For work started as a task (asyncio.gather, create_task): the binding lives in that
     task's context only, so concurrent units of work never see each other's ids.
+
+    Afterwards each key is as it was before (bound to its earlier value, or not bound), as
+    with structlog's `bound_contextvars`; resetting the variables by their tokens does it
+    without reading every bound variable first, which that context manager does (it runs
+    for every bot update).
     """
-    with structlog.contextvars.bound_contextvars(**context):
+    tokens = structlog.contextvars.bind_contextvars(**context)
+    try:
         return await work
+    finally:
+        structlog.contextvars.reset_contextvars(**tokens)
 
 
 class _CurrentStderr:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
 from redis.asyncio import BlockingConnectionPool, Redis
+from redis.exceptions import NoScriptError
 
 from core.settings import EMBEDDED_REDIS
 
@@ -69,6 +72,26 @@ class QuickPool(BlockingConnectionPool):
             return
         self._in_use_connections.remove(connection)
         self._available_connections.append(connection)
+
+
+class LuaScript:
+    """A Lua script run by its SHA1 (EVALSHA), sent in full (EVAL) when the server lacks it.
+
+    EVAL also loads the script, so the next call finds it by SHA again; a server restart or a
+    SCRIPT FLUSH costs one EVAL, never an error. redis-py's `register_script` does the same,
+    with more work a call: the bot's throttle runs one for every update.
+    """
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.sha = hashlib.sha1(source.encode(), usedforsecurity=False).hexdigest()
+
+    async def __call__(self, redis: Redis, keys: Sequence[str], args: Sequence[Any]) -> Any:
+        """Run the script on `redis` with `keys` and `args`; its answer."""
+        try:
+            return await redis.evalsha(self.sha, len(keys), *keys, *args)
+        except NoScriptError:
+            return await redis.eval(self.source, len(keys), *keys, *args)
 
 
 @cache

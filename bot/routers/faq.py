@@ -18,11 +18,11 @@ from aiogram.methods import SendMessage
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from bot.faq_answer import MAX_QUESTION, entry_answer
-from bot.filters import Data, HasText, TextMatches
+from bot.filters import Data, TextMatches
 from bot.pending import PendingQuestions as Pending
 from bot.routers.estimate import begin_estimate
 from bot.services import ChatRecords, ChatUser
-from bot.texts import COMMON
+from bot.texts import COMMON, LANGUAGES
 from faq import Abstained, Answerer
 
 HAND_OFF = "handoff"
@@ -31,8 +31,25 @@ HAND_OFF_WORDS = frozenset({"转人工", "人工", "人工服务", "找人工", 
 
 
 def hand_off_keyboard(language: str) -> InlineKeyboardMarkup:
+    """The hand-off button under an abstention, in `language`.
+
+    Built once per language: every abstention offers it, and validating two pydantic models
+    for each one cost the bot 1.6% of its instructions per update (benchmarks/bot_instructions).
+    The one keyboard goes into every such reply, so nothing may change it (aiogram's keyboard
+    types are mutable; neither aiogram nor we change a markup once it is in a call).
+    """
+    keyboard = _HAND_OFF_KEYBOARDS.get(language)
+    return keyboard if keyboard is not None else _build_hand_off_keyboard(language)
+
+
+def _build_hand_off_keyboard(language: str) -> InlineKeyboardMarkup:
     button = InlineKeyboardButton(text=COMMON(language, "hand_off_button"), callback_data=HAND_OFF)
     return InlineKeyboardMarkup(inline_keyboard=[[button]])
+
+
+_HAND_OFF_KEYBOARDS: dict[str, InlineKeyboardMarkup] = {
+    language: _build_hand_off_keyboard(language) for language in LANGUAGES
+}
 
 
 async def typed_hand_off(
@@ -109,10 +126,18 @@ async def not_text(message: Message, language: str) -> SendMessage:
 def router() -> Router:
     """A fresh router of this feature (a router joins one dispatcher only)."""
     router = Router(name="faq")
-    router.message.register(
-        typed_hand_off, TextMatches(lambda text: text.strip() in HAND_OFF_WORDS)
-    )
+    # A question is nearly every update: it passes one check, and a typed request for a person
+    # (refused by that check) reaches the next handler, as it would if that came first.
+    router.message.register(question, TextMatches(_is_a_question))
+    router.message.register(typed_hand_off, TextMatches(_asks_for_a_person))
     router.callback_query.register(pressed_hand_off, Data(HAND_OFF))
-    router.message.register(question, HasText())
     router.message.register(not_text)
     return router
+
+
+def _asks_for_a_person(text: str) -> bool:
+    return text.strip() in HAND_OFF_WORDS
+
+
+def _is_a_question(text: str) -> bool:
+    return not _asks_for_a_person(text)

@@ -8,12 +8,29 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp
 import pytest
-from aiogram.methods import SendDocument, SendMessage
-from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram import Bot
+from aiogram.client.default import DefaultBotProperties
+from aiogram.methods import (
+    AnswerCallbackQuery,
+    BanChatMember,
+    SendDocument,
+    SendMessage,
+    TelegramMethod,
+)
+from aiogram.types import (
+    BufferedInputFile,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    LinkPreviewOptions,
+    MessageEntity,
+    ReplyParameters,
+    SuggestedPostParameters,
+)
 from aiohttp import web
 
 from bot import add_webhook_route
@@ -142,6 +159,63 @@ def test_json_call_fills_defaults_and_keeps_nested_objects_as_objects(chat: BotH
         "inline_keyboard": [[{"text": "转人工", "callback_data": "handoff"}]]
     }
     assert None not in call.values()
+
+
+def _dumped(bot: Bot, method: TelegramMethod[Any]) -> dict[str, Any]:
+    """The webhook answer as aiogram would prepare it: every parameter from model_dump."""
+    call: dict[str, Any] = {"method": method.__api_method__}
+    for key, value in method.model_dump(warnings=False).items():
+        prepared = bot.session.prepare_value(value, bot=bot, files={}, _dumps_json=False)
+        if prepared is not None:
+            call[key] = prepared
+    return call
+
+
+_KEYBOARD = InlineKeyboardMarkup(
+    inline_keyboard=[[InlineKeyboardButton(text="转人工", callback_data="handoff")]]
+)
+_SENT_AT = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    "method",
+    [
+        SendMessage(chat_id=CHAT, text="您好"),
+        SendMessage(chat_id="@channel", text="您好", reply_markup=_KEYBOARD),
+        SendMessage(
+            chat_id=CHAT,
+            text="bold and a link",
+            parse_mode=None,
+            entities=[MessageEntity(type="bold", offset=0, length=4)],
+            link_preview_options=LinkPreviewOptions(is_disabled=True),
+            reply_parameters=ReplyParameters(message_id=3),
+            suggested_post_parameters=SuggestedPostParameters(send_date=_SENT_AT),
+            protect_content=False,
+            disable_notification=True,
+        ),
+        SendMessage(chat_id=CHAT, text="a parameter aiogram does not know", future_flag=1),
+        BanChatMember(chat_id=CHAT, user_id=5, until_date=_SENT_AT),
+        AnswerCallbackQuery(callback_query_id="q", text="稍后再试", show_alert=True),
+    ],
+    ids=["plain", "keyboard", "every-kind", "extra", "other-method", "callback-answer"],
+)
+@pytest.mark.parametrize(
+    "defaults",
+    [
+        DefaultBotProperties(),
+        DefaultBotProperties(
+            parse_mode="HTML", protect_content=True, link_preview_is_disabled=True
+        ),
+    ],
+    ids=["no-defaults", "defaults"],
+)
+def test_json_call_is_what_model_dump_gives(
+    method: TelegramMethod[Any], defaults: DefaultBotProperties
+) -> None:
+    """sendMessage's parameters are read without model_dump (bot.webhook._parameters): the
+    answer must be the one model_dump gives, defaults and nested objects included."""
+    bot = Bot("123456:test", default=defaults)
+    assert json_call(bot, method) == _dumped(bot, method)
 
 
 def test_json_call_declines_an_upload(chat: BotHarness) -> None:

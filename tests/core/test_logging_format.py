@@ -238,3 +238,27 @@ async def test_bound_ids_reach_every_line_of_their_unit_of_work_only(
     assert lines[-1]["event"] == "after"
     assert "message_id" not in lines[-1]
     assert structlog.contextvars.get_contextvars() == {}
+
+
+async def test_run_bound_leaves_each_key_as_it_was_before() -> None:
+    """Nested in one task: the inner unit's ids replace the outer's while it runs, and the
+    outer's are back afterwards, even when the inner unit fails; nothing stays bound."""
+    get = structlog.contextvars.get_contextvars
+
+    async def inner(fail: bool) -> dict[str, Any]:
+        if fail:
+            raise ValueError("inner")
+        return get()
+
+    async def outer() -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+        seen = await run_bound(inner(False), job="inner", update_id=1)
+        after = get()
+        with pytest.raises(ValueError, match="inner"):
+            await run_bound(inner(True), job="failing", update_id=2)
+        return seen, after, get()
+
+    assert get() == {}
+    seen, after, after_failure = await run_bound(outer(), job="outer")
+    assert seen == {"job": "inner", "update_id": 1}
+    assert after == after_failure == {"job": "outer"}
+    assert get() == {}
