@@ -108,19 +108,21 @@ async def _accept(chat: Chat, event: Event, field: str, value: object) -> None:
     await _ask_next(chat, event, answers.answered(field, value))
 
 
-async def _reprompt(chat: Chat, message: Message, error: read.BadInputError) -> None:
-    """Say what was wrong and ask the same question again, with its buttons."""
+async def _reprompt(chat: Chat, message: Message, error: read.BadInputError) -> SendMessage | None:
+    """Say what was wrong and ask the same question again, with its buttons: the handler's
+    last message, returned to travel in the webhook's answer (bot.webhook), as nothing needs
+    its outcome (a later answer or press is read from the dialogue's state, not from it)."""
     answers = await chat.answers()
     field = None if answers is None else answers.missing()
     if answers is None or field is None:
         await _stale(chat, message)
-        return
+        return None
     question, markup = _question(chat, field, answers)
     key = _TYPED_KEYS.get(field, error.key) if error.key == "press_button" else error.key
     text = chat.text(key, **error.values)
     if key == "press_button":
         text = f"{text}\n{question}"
-    await message.answer(text, reply_markup=markup)
+    return message.answer(text, reply_markup=markup)
 
 
 #: What a re-prompt says to something other than text where the answer is typed.
@@ -156,8 +158,7 @@ async def typed(message: Message, state: FSMContext, **data: Any) -> SendMessage
         reply = None if answerer is None else answerer.ask(text[:MAX_QUESTION])
         if isinstance(reply, Answered) and reply.entry.route != "estimate":
             return await _leave_for_answer(chat, message, reply)
-        await _reprompt(chat, message, error)
-        return None
+        return await _reprompt(chat, message, error)
     assert field is not None
     await _ask_next(chat, message, answers.answered(field, value))
     return None
@@ -186,8 +187,8 @@ def _read(field: str | None, text: str, answers: Answers, month: YearMonth) -> o
     raise read.BadInputError("press_button")
 
 
-async def not_text(message: Message, state: FSMContext, **data: Any) -> None:
-    await _reprompt(Chat.of(state, data), message, read.BadInputError("press_button"))
+async def not_text(message: Message, state: FSMContext, **data: Any) -> SendMessage | None:
+    return await _reprompt(Chat.of(state, data), message, read.BadInputError("press_button"))
 
 
 async def pressed(query: CallbackQuery, state: FSMContext, **data: Any) -> None:

@@ -34,6 +34,7 @@ from aiogram.types import (
 from aiohttp import web
 
 from bot import add_webhook_route
+from bot.estimate_texts import ESTIMATE
 from bot.webhook import SECRET_HEADER, json_call
 from channels.sandbox.common import serve
 from faq import Answered
@@ -236,3 +237,27 @@ def _message(text: str) -> dict[str, Any]:
 
 def _json(update: dict[str, Any]) -> bytes:
     return json.dumps(update, ensure_ascii=False).encode()
+
+
+async def test_a_reprompt_in_the_estimate_dialogue_travels_in_the_webhook_answer(
+    chat: BotHarness, hook: str
+) -> None:
+    """Typed text the dialogue cannot read is answered with the question again, with its
+    buttons, in the webhook's answer: the bot makes no request of its own for it."""
+    await chat.consented(CHAT)
+    await chat.bot.set_webhook(hook, secret_token=SECRET)
+    await chat.stand_in.inbound(CHAT, "/estimate")  # the dialogue asks for the birth month
+    asked = ESTIMATE("zh", "ask_birth")
+
+    async def has(text: str) -> bool:
+        return any(text in sent for sent in await chat.stand_in.texts(CHAT))
+
+    await eventually(lambda: has(asked))
+    before = await _sent_by_bot(chat)
+
+    await chat.stand_in.inbound(CHAT, "啊啊啊")
+
+    await eventually(lambda: has(ESTIMATE("zh", "bad_birth")))
+    assert await _sent_by_bot(chat) == before
+    last = (await chat.stand_in.sent(CHAT))["messages"][-1]
+    assert last["text"] == ESTIMATE("zh", "bad_birth")
