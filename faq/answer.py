@@ -29,7 +29,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from faq.bm25 import BM25Index
+from faq.bm25 import BM25Index, informative
 from faq.confidence import Confidence, Signals
 from faq.knowledge import Entry, load_entries
 from faq.not_covered import Topic, load_topics
@@ -243,11 +243,13 @@ class Answerer:
     def signals(self, question: str) -> tuple[Entry | Topic | None, Signals | None]:
         """The best entry (or subject) for `question` and what the search says about it."""
         query = _query(normalise(question))
-        return self._signals(query, self.index.information(query))
+        terms = informative(query)
+        return self._signals(query, terms, self.index.weight(terms))
 
     def _signals(
-        self, query: list[str], information: float
+        self, query: list[str], terms: tuple[str, ...], information: float
     ) -> tuple[Entry | Topic | None, Signals | None]:
+        """`terms`: the query's informative terms, whose weight is `information`."""
         found = self.index.best_two(query)
         if found is None:
             return None, None
@@ -255,7 +257,7 @@ class Answerer:
         n = len(self.entries)
         match = self.entries[best.entry] if best.entry < n else self.topics[best.entry - n]
         signals = Signals(
-            coverage=self.index.coverage(query, best.entry),
+            coverage=self.index.coverage(terms, best.entry, information),
             margin=(best.score - second) / best.score if best.score > 0 else 0.0,
             score=best.score,
             information=information / self.index.unseen_idf,
@@ -267,8 +269,9 @@ class Answerer:
             return Abstained(NOT_SURE, NOT_SURE_EN, 0.0, "empty")
         text = normalise(question)  # once: the checks below all read the normalised text
         query = _query(text)
-        information = self.index.information(query)
-        best, signals = self._signals(query, information)
+        terms = informative(query)  # once: the information and the coverage both weigh them
+        information = self.index.weight(terms)
+        best, signals = self._signals(query, terms, information)
         confidence = self.confidence(signals) if signals else 0.0
         topic = best if isinstance(best, Topic) else None
         entry = best if isinstance(best, Entry) else None

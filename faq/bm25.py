@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from faq.text import ranks_only
@@ -78,22 +78,24 @@ class BM25Index:
     def information(self, query: Sequence[str]) -> float:
         """How much a question says: the IDF weight of its words and pairs (an unknown term
         weighs as much as the rarest known one)."""
-        return self._weight(_informative(query))
+        return self.weight(informative(query))
 
-    def coverage(self, query: Sequence[str], entry: int) -> float:
-        """Share of the question's information (IDF-weighted words and pairs) found among the
-        terms of `entry`: a question may mix words of several phrasings of the same entry."""
-        terms = _informative(query)
-        total = self._weight(terms)
-        known = self.counts[entry]
-        found = sum(self.idf[t] for t in terms if t in known)
-        return found / total if total else 0.0
-
-    def _weight(self, terms: set[str]) -> float:
+    def weight(self, terms: Iterable[str]) -> float:
+        """The IDF weight of `terms` (`informative` terms of a question)."""
         idf, unseen = self.idf, self.unseen_idf
         return sum(idf.get(t, unseen) for t in terms)
 
+    def coverage(self, terms: Sequence[str], entry: int, total: float) -> float:
+        """Share of a question's information (`terms`, its `informative` terms, whose `weight`
+        is `total`) found among the terms of `entry`: a question may mix words of several
+        phrasings of the same entry."""
+        known, idf = self.counts[entry], self.idf
+        found = sum(idf[t] for t in terms if t in known)
+        return found / total if total else 0.0
 
-def _informative(query: Sequence[str]) -> set[str]:
-    """The terms that say how well a question is covered (not those that only rank)."""
-    return {t for t in query if not ranks_only(t)}
+
+def informative(query: Sequence[str]) -> tuple[str, ...]:
+    """The distinct terms of `query` that say how well a question is covered (not those that
+    only rank), in the order they first occur: a sum over them comes out the same in every
+    process, where a set's order follows string hashing, which differs from one to the next."""
+    return tuple(dict.fromkeys(t for t in query if not ranks_only(t)))

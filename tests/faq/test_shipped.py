@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 
 import pytest
 from typer.testing import CliRunner
@@ -150,3 +153,36 @@ def test_residents_asking_what_they_will_get_reach_the_estimator() -> None:
     other = yunnan.ask("我在深圳交了十年，退休能领多少")
     assert isinstance(other, Abstained)
     assert other.reason == "other_province"
+
+
+def test_the_evaluation_counts_what_ask_answers(answerer: Answerer) -> None:
+    """`faq.evaluate` re-derives, for every threshold at once, what `ask` decides at one: for
+    every question of our set the entry a row gives at the shipped threshold is the one `ask`
+    answers with (None where it abstains), so the figures are the answerer's."""
+    questions = load_questions()
+    for row in scored(answerer, questions):
+        reply = answerer.ask(row.question.text)
+        asked = reply.entry.id if isinstance(reply, Answered) else None
+        assert row.given(answerer.threshold) == asked, row.question.text
+
+
+def test_the_signals_are_the_same_in_every_process() -> None:
+    """String hashing differs from one process to the next (PYTHONHASHSEED); the signals of a
+    question must not, or the shipped calibration would hold in one process and not another."""
+    script = (
+        "from faq import Answerer\n"
+        "from faq.evaluate import load_questions\n"
+        "a = Answerer()\n"
+        "print([a.signals(q.text)[1] for q in load_questions()])\n"
+    )
+    runs = {
+        subprocess.run(
+            [sys.executable, "-c", script],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in ("1", "2")
+    }
+    assert len(runs) == 1
