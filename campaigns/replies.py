@@ -241,9 +241,10 @@ async def _settle(
         return None
     template: str | None = None
     variables = {"address": question.address}
-    if decision.text is not None and (answered or triage is Triage.ABSTAINED):
-        # An answer, or a referral for a subject we do not cover (which also stays with staff):
-        # worth an SMS each time, unlike the "staff will follow up" notice.
+    if decision.text is not None and triage is decision.triage:
+        # An answer, or a referral for a subject we do not cover (which also stays with staff),
+        # unless the sender turned out unknown or stopped: worth an SMS each time, unlike the
+        # "staff will follow up" notice.
         template = ANSWER_TEMPLATE
         variables["answer"] = decision.text
     elif triage in HANDED_OFF and not await _notified_lately(connection, question, rules, now):

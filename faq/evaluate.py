@@ -118,9 +118,6 @@ class Row:
             return None if self.withheld else self.best
         return self.estimate
 
-    def answered(self, threshold: float) -> bool:
-        return self.given(threshold) is not None
-
 
 Scored = list[Row]
 
@@ -301,10 +298,8 @@ def misses(rows: Scored, threshold: float) -> list[str]:
     lines = []
     for row in rows:
         q, given = row.question, row.given(threshold)
-        if (q.entry is None and given is None) or (q.entry is not None and given == q.entry):
-            continue
-        if q.entry is not None and given is None and row.best == q.entry:
-            continue  # ranked right, abstained on: not a miss
+        if given == q.entry or (given is None and row.best == q.entry):
+            continue  # right, rightly abstained on, or ranked right and abstained on
         mark = "ANSWERED" if given else "withheld" if row.withheld else "abstains"
         lines.append(
             f"{mark} {row.confidence:.3f} want={q.entry or '-'} got={given or row.best} {q.text}"

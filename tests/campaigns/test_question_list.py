@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import insert
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from campaigns import QuestionCursor, StoredQuestion, get_question, list_questions
 from campaigns.model import INBOUND
@@ -32,28 +32,47 @@ async def _questions(engine: AsyncEngine) -> list[int]:
         (10, 4, "question"),
         (70, None, "question"),
     ]
-    ids = []
     async with engine.begin() as connection:
-        for received, answered, kind in rows:
-            result = await connection.execute(
-                insert(INBOUND)
-                .values(
-                    provider="aliyun",
-                    sender="13900000001",
-                    text="我断缴了还能补吗",
-                    kind=kind,
-                    received_at=NOW - timedelta(minutes=received),
-                    answered_at=None if answered is None else NOW - timedelta(minutes=answered),
-                    answered_by=None if answered is None else "staff",
-                )
-                .returning(INBOUND.c.id)
+        ids = [
+            await _add(
+                connection,
+                received=NOW - timedelta(minutes=received),
+                answered=None if answered is None else NOW - timedelta(minutes=answered),
+                kind=kind,
             )
-            ids.append(int(result.scalar_one()))
+            for received, answered, kind in rows
+        ]
     by_place = sorted(
         (r for r in zip(ids, rows, strict=True) if r[1][2] == "question"),
         key=lambda r: (r[1][1] is not None, -r[1][0], r[0]),
     )
     return [i for i, _ in by_place]
+
+
+async def _add(
+    connection: AsyncConnection,
+    received: datetime,
+    answered: datetime | None,
+    *,
+    kind: str = "question",
+    resident_id: str | None = None,
+) -> int:
+    """One inbound message (answered by staff at `answered`, or open); its id."""
+    result = await connection.execute(
+        insert(INBOUND)
+        .values(
+            provider="aliyun",
+            sender="13900000001",
+            resident_id=resident_id,
+            text="我断缴了还能补吗",
+            kind=kind,
+            received_at=received,
+            answered_at=answered,
+            answered_by=None if answered is None else "staff",
+        )
+        .returning(INBOUND.c.id)
+    )
+    return int(result.scalar_one())
 
 
 async def _pages(
@@ -116,21 +135,9 @@ async def _township_questions(
     placed = []
     async with engine.begin() as connection:
         for resident_id, received, answered in rows:
-            result = await connection.execute(
-                insert(INBOUND)
-                .values(
-                    provider="aliyun",
-                    sender="13900000001",
-                    resident_id=resident_id,
-                    text="我断缴了还能补吗",
-                    kind="question",
-                    received_at=NOW - timedelta(minutes=received),
-                    answered_at=NOW if answered else None,
-                    answered_by="staff" if answered else None,
-                )
-                .returning(INBOUND.c.id)
-            )
-            placed.append((answered, -received, int(result.scalar_one()), resident_id))
+            at = NOW - timedelta(minutes=received)
+            added = await _add(connection, at, NOW if answered else None, resident_id=resident_id)
+            placed.append((answered, -received, added, resident_id))
     placed.sort()
     by_township = {
         None: [i for *_, i, _ in placed],
